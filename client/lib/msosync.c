@@ -1,0 +1,437 @@
+/*
+ * libmsosync: the C client of the agent's ipc API (daemon/agent/ipc.h).
+ *
+ * JSON is split and decoded here with the agent's own code (ndjson_each,
+ * pbjson_decode), so a request that cannot be decoded is answered locally
+ * in the agent's words and never crosses the socket. What decodes is
+ * packed as one SubmitRequest and sent on a DEALER as [empty][request],
+ * which the agent's ROUTER answers as [empty][reply], like a REQ socket
+ * would without REQ's lock-step state.
+ *
+ * A DEALER would hand a late answer to whatever request comes next, so
+ * after a timeout or a garbled answer the socket is thrown away and a new
+ * one connected: the only answers read are to the request just sent.
+ *
+ * Each client has its own ZeroMQ context, so closing one never touches
+ * another. One thread at a time per client.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <zmq.h>
+
+#include "events.pb-c.h"
+#include "ingest.pb-c.h"
+#include "msosync/msosync.h"
+#include "ndjson.h"
+#include "pbjson.h"
+#include "xmalloc.h"
+
+struct msosync_client {
+	void	*ctx;
+	void	*sock;		/* NULL after a failed reconnect */
+	char	*endpoint;
+	int	 timeout_ms;
+};
+
+/* Events decoded so far, and the errors of those that were not. */
+struct parse {
+	Msosync__Event	**ev;
+	size_t		  nev, cap;
+	struct msosync_error *err;
+	size_t		  nerr;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before 'deadline' for zmq_poll; -1 waits forever. */
+static long
+left_ms(int64_t deadline)
+{
+	int64_t	left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - now_ms();
+	return left > 0 ? (long)left : 0;
+}
+
+static int
+open_sock(struct msosync_client *c)
+{
+	int	zero = 0, rc;
+
+	if ((c->sock = zmq_socket(c->ctx, ZMQ_DEALER)) == NULL)
+		return -errno;
+	/* an unanswered request is abandoned with the socket */
+	if (zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof(zero)) != 0 ||
+	    zmq_connect(c->sock, c->endpoint) != 0) {
+		rc = -errno;
+		zmq_close(c->sock);
+		c->sock = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+static int
+reconnect(struct msosync_client *c)
+{
+	if (c->sock != NULL)
+		zmq_close(c->sock);
+	c->sock = NULL;
+	return open_sock(c);
+}
+
+int
+msosync_connect(const char *endpoint, int timeout_ms,
+    struct msosync_client **out)
+{
+	struct msosync_client	*c;
+	int			 rc;
+
+	if (out == NULL)
+		return MSOSYNC_EINVAL;
+	*out = NULL;
+	if (endpoint == NULL || (timeout_ms <= 0 && timeout_ms != -1))
+		return MSOSYNC_EINVAL;
+	c = xcalloc(1, sizeof(*c));
+	c->timeout_ms = timeout_ms;
+	c->endpoint = xstrdup(endpoint);
+	if ((c->ctx = zmq_ctx_new()) == NULL) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((rc = open_sock(c)) != 0)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	msosync_close(&c);
+	return rc;
+}
+
+void
+msosync_close(struct msosync_client **cp)
+{
+	struct msosync_client	*c = *cp;
+
+	if (c == NULL)
+		return;
+	if (c->sock != NULL)
+		zmq_close(c->sock);
+	if (c->ctx != NULL)
+		zmq_ctx_term(c->ctx);
+	free(c->endpoint);
+	free(c);
+	*cp = NULL;
+}
+
+void
+msosync_reply_free(struct msosync_reply **rp)
+{
+	struct msosync_reply	*r = *rp;
+
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nresults; i++)
+		free((char *)r->results[i].event_id);
+	for (size_t i = 0; i < r->nerrors; i++) {
+		free((char *)r->errors[i].event_id);
+		free((char *)r->errors[i].message);
+	}
+	free(r->results);
+	free(r->errors);
+	free(r);
+	*rp = NULL;
+}
+
+const char *
+msosync_version(void)
+{
+	return MSOSYNC_VERSION;
+}
+
+static void
+add_error(struct msosync_error **errs, size_t *n, size_t index,
+    const char *event_id, const char *msg)
+{
+	struct msosync_error	*e;
+
+	*errs = xrealloc(*errs, (*n + 1) * sizeof(**errs));
+	e = &(*errs)[(*n)++];
+	e->index = index;
+	e->event_id = event_id != NULL && *event_id ? xstrdup(event_id) : NULL;
+	e->message = xstrdup(msg);
+}
+
+/* As the agent's ingest_req_add_json, so both answer in the same words. */
+static int
+on_value(void *arg, size_t index, json_t *value, const char *perr)
+{
+	struct parse		*p = arg;
+	ProtobufCMessage	*m;
+	json_t			*id;
+	char			 err[PBJSON_ERR_MAX];
+
+	if (index >= MSOSYNC_MAX_EVENTS)
+		return MSOSYNC_ETOOBIG;
+	if (value == NULL) {
+		snprintf(err, sizeof(err), "invalid JSON: %s", perr);
+		add_error(&p->err, &p->nerr, index, NULL, err);
+		return 0;
+	}
+	if (pbjson_decode(&msosync__event__descriptor, value, &m, err,
+	    sizeof(err)) != 0) {
+		id = json_is_object(value) ?
+		    json_object_get(value, "event_id") : NULL;
+		add_error(&p->err, &p->nerr, index, json_string_value(id),
+		    err);
+		return 0;
+	}
+	if (p->nerr > 0) {
+		/* the request is refused: only its errors matter now */
+		protobuf_c_message_free_unpacked(m, NULL);
+		return 0;
+	}
+	if (p->nev == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->ev = xrealloc(p->ev, p->cap * sizeof(*p->ev));
+	}
+	p->ev[p->nev++] = (Msosync__Event *)m;
+	return 0;
+}
+
+static void
+parse_free(struct parse *p)
+{
+	for (size_t i = 0; i < p->nev; i++)
+		protobuf_c_message_free_unpacked(&p->ev[i]->base, NULL);
+	free(p->ev);
+	for (size_t i = 0; i < p->nerr; i++) {
+		free((char *)p->err[i].event_id);
+		free((char *)p->err[i].message);
+	}
+	free(p->err);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Wait for 'events' on the socket until the deadline: 0 or an error. */
+static int
+wait_for(struct msosync_client *c, short events, int64_t deadline)
+{
+	zmq_pollitem_t	pi = { .socket = c->sock, .events = events };
+	int		n;
+
+	for (;;) {
+		n = zmq_poll(&pi, 1, left_ms(deadline));
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return MSOSYNC_ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int
+send_part(void *sock, const void *data, size_t len, int flags)
+{
+	while (zmq_send(sock, data, len, flags | ZMQ_DONTWAIT) < 0)
+		if (errno != EINTR)
+			return errno == EAGAIN ? MSOSYNC_ETIMEDOUT : -errno;
+	return 0;
+}
+
+/*
+ * Receive one whole answer: exactly [empty][reply]. Anything else is
+ * MSOSYNC_EPROTO. On success *body is the caller's (zmq_msg_close).
+ */
+static int
+recv_answer(struct msosync_client *c, zmq_msg_t *body)
+{
+	zmq_msg_t	part;
+	size_t		n = 0;
+	int		more, rc = 0;
+
+	do {
+		zmq_msg_init(&part);
+		while (zmq_msg_recv(&part, c->sock, ZMQ_DONTWAIT) < 0)
+			if (errno != EINTR) {
+				rc = -errno;
+				zmq_msg_close(&part);
+				goto fail;
+			}
+		more = zmq_msg_more(&part);
+		if (n == 0 && (zmq_msg_size(&part) != 0 || !more))
+			rc = MSOSYNC_EPROTO;
+		if (n == 1 && rc == 0 && !more)
+			zmq_msg_move(body, &part);
+		if (n >= 2)
+			rc = MSOSYNC_EPROTO;
+		zmq_msg_close(&part);
+		n++;
+	} while (more);
+	if (rc == 0 && n == 2)
+		return 0;
+	rc = rc != 0 ? rc : MSOSYNC_EPROTO;
+fail:
+	zmq_msg_close(body);
+	zmq_msg_init(body);
+	return rc;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL && *s ? xstrdup(s) : NULL;
+}
+
+/*
+ * Turn the packed SubmitReply into a msosync_reply, checking that it
+ * answers the request sent: a 200 holds one result per event, in order.
+ */
+static int
+make_reply(const zmq_msg_t *body, const struct parse *p,
+    struct msosync_reply **out)
+{
+	Msosync__SubmitReply	*sr;
+	struct msosync_reply	*r = NULL;
+	size_t			 i;
+	int			 rc = MSOSYNC_EPROTO;
+
+	sr = msosync__submit_reply__unpack(NULL, zmq_msg_size(body),
+	    zmq_msg_data((zmq_msg_t *)body));
+	if (sr == NULL)
+		return MSOSYNC_EPROTO;
+	if (sr->status < 100 || sr->status > 599)
+		goto fail;
+	if (sr->status == MSOSYNC_STATUS_OK) {
+		if (sr->n_results != p->nev)
+			goto fail;
+		for (i = 0; i < sr->n_results; i++) {
+			const Msosync__SubmitResult *res = sr->results[i];
+
+			if (res->seq == 0 ||
+			    strcmp(res->event_id, p->ev[i]->event_id) != 0 ||
+			    (res->status !=
+			    MSOSYNC__SUBMIT_RESULT__STATUS__ACCEPTED &&
+			    res->status !=
+			    MSOSYNC__SUBMIT_RESULT__STATUS__DUPLICATE))
+				goto fail;
+		}
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->status = (int)sr->status;
+	if (sr->status == MSOSYNC_STATUS_OK && sr->n_results > 0) {
+		r->results = xcalloc(sr->n_results, sizeof(*r->results));
+		for (i = 0; i < sr->n_results; i++) {
+			r->results[i].event_id = xstrdup(sr->results[i]->event_id);
+			r->results[i].seq = sr->results[i]->seq;
+			r->results[i].duplicate = sr->results[i]->status ==
+			    MSOSYNC__SUBMIT_RESULT__STATUS__DUPLICATE;
+		}
+		r->nresults = sr->n_results;
+	}
+	if (sr->n_errors > 0) {
+		r->errors = xcalloc(sr->n_errors, sizeof(*r->errors));
+		for (i = 0; i < sr->n_errors; i++) {
+			r->errors[i].index = sr->errors[i]->index;
+			r->errors[i].event_id =
+			    dup_or_null(sr->errors[i]->event_id);
+			r->errors[i].message = xstrdup(sr->errors[i]->error);
+		}
+		r->nerrors = sr->n_errors;
+	}
+	*out = r;
+	rc = 0;
+fail:
+	msosync__submit_reply__free_unpacked(sr, NULL);
+	return rc;
+}
+
+/* Send the decoded events and wait for the agent's answer. */
+static int
+exchange(struct msosync_client *c, const struct parse *p,
+    struct msosync_reply **out)
+{
+	Msosync__SubmitRequest	 req = MSOSYNC__SUBMIT_REQUEST__INIT;
+	zmq_msg_t		 body;
+	uint8_t			*data;
+	size_t			 len;
+	int64_t			 deadline;
+	int			 rc;
+
+	deadline = c->timeout_ms < 0 ? -1 : now_ms() + c->timeout_ms;
+	if (c->sock == NULL && (rc = open_sock(c)) != 0)
+		return rc;
+	req.n_events = p->nev;
+	req.events = p->ev;
+	len = msosync__submit_request__get_packed_size(&req);
+	data = xmalloc(len);
+	msosync__submit_request__pack(&req, data);
+	zmq_msg_init(&body);
+	if ((rc = wait_for(c, ZMQ_POLLOUT, deadline)) != 0 ||
+	    (rc = send_part(c->sock, "", 0, ZMQ_SNDMORE)) != 0 ||
+	    (rc = send_part(c->sock, data, len, 0)) != 0 ||
+	    (rc = wait_for(c, ZMQ_POLLIN, deadline)) != 0 ||
+	    (rc = recv_answer(c, &body)) != 0 ||
+	    (rc = make_reply(&body, p, out)) != 0)
+		goto fail;
+	zmq_msg_close(&body);
+	free(data);
+	return 0;
+fail:
+	zmq_msg_close(&body);
+	free(data);
+	/* a late or partial answer must not meet the next request */
+	if (rc == MSOSYNC_ETIMEDOUT || rc == MSOSYNC_EPROTO)
+		(void)reconnect(c);
+	return rc;
+}
+
+int
+msosync_submit_json(struct msosync_client *c, const char *json, size_t len,
+    struct msosync_reply **out)
+{
+	struct parse		 p = { 0 };
+	struct msosync_reply	*r;
+	int			 rc;
+
+	if (out == NULL)
+		return MSOSYNC_EINVAL;
+	*out = NULL;
+	if (c == NULL || json == NULL)
+		return MSOSYNC_EINVAL;
+	rc = ndjson_each(json, len, on_value, &p);
+	if (rc == MSOSYNC_ETOOBIG || p.nerr > 0) {
+		r = xcalloc(1, sizeof(*r));
+		if (rc == MSOSYNC_ETOOBIG) {
+			r->status = MSOSYNC_STATUS_TOO_LARGE;
+			add_error(&r->errors, &r->nerrors, 0, NULL,
+			    "too many events in one request");
+		} else {
+			r->status = MSOSYNC_STATUS_INVALID;
+			r->errors = p.err;
+			r->nerrors = p.nerr;
+			p.err = NULL;
+			p.nerr = 0;
+		}
+		*out = r;
+		rc = 0;
+	} else
+		rc = exchange(c, &p, out);
+	parse_free(&p);
+	return rc;
+}

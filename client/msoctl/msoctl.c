@@ -1,0 +1,68 @@
+/*
+ * msoctl: the operator's and integrator's command line. A table of
+ * commands; each lives in its own file (cmd_*.c, simulate.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+
+#ifndef MSOSYNC_VERSION
+#define MSOSYNC_VERSION "0"
+#endif
+
+static const struct command {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*usage;
+} commands[] = {
+	{ "keygen", cmd_keygen,
+	  "keygen PATH                  write PATH.key (secret, 0600) and PATH.pub" },
+	{ "simulate", cmd_simulate,
+	  "simulate [--sites N] [--days D] [--rate EVENTS_PER_DAY] [--seed S]\n"
+	  "         [--end YYYY-MM-DD] [--out DIR]\n"
+	  "                               realistic NDJSON on stdout, or DIR/site-<i>.ndjson" },
+	{ "submit", cmd_submit,
+	  "submit FILE|- [--agent URL] [--chunk LINES]\n"
+	  "                               NDJSON events to an agent; prints accepted/duplicate/errors" },
+	{ "status", cmd_status,
+	  "status [--agent URL] [--format table|json]\n"
+	  "                               agent: head, acked, backlog, lag, hub link" },
+	{ "validate", cmd_validate,
+	  "validate FILE|-              parse and validate NDJSON events; print a summary" },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: msoctl COMMAND [ARGS] [--OPTION VALUE ...]\n"
+	    "       msoctl --help | --version\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "\nOptions may stand anywhere after the command, as --opt value "
+	    "or --opt=value.\nExit codes: 0 ok, 1 failure, 2 usage error.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("msoctl %s\n", MSOSYNC_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 2, argv + 2);
+	fprintf(stderr, "msoctl: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

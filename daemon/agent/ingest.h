@@ -1,0 +1,123 @@
+/*
+ * Ingest: the agent's one path from a client's request to the journal.
+ * HTTP and ipc both hand it requests; it validates and stamps each event,
+ * then queues the request for the next group commit. A commit runs once per
+ * event-loop iteration, after every ready I/O callback (a low-priority
+ * event), so everything that arrived together goes into one durable
+ * journal transaction; only after the commit is each request answered.
+ *
+ * All or nothing per request: any invalid event fails the whole request
+ * with per-event reasons, and nothing of it is journaled. Duplicates (an
+ * event_id the journal or the same commit already holds) get the original
+ * seq and journal nothing new. A void must name an event the site holds
+ * that is not a void and was not voided before.
+ *
+ * Runs on the agent's event-loop thread only.
+ */
+#ifndef MSOSYNC_INGEST_H
+#define MSOSYNC_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "events.pb-c.h"
+#include "journal.h"
+
+/* HTTP-like status of a finished request */
+#define INGEST_OK		200
+#define INGEST_INVALID		400
+#define INGEST_TOO_LARGE	413
+#define INGEST_FULL		507
+#define INGEST_INTERNAL		500
+
+#define INGEST_MAX_EVENTS	100000	/* per request */
+
+struct ingest;
+
+struct ingest_result {
+	uint64_t	 seq;
+	int		 duplicate;	/* 0 accepted, 1 duplicate */
+};
+
+struct ingest_error {
+	size_t		 index;
+	char		*event_id;	/* may be NULL when none could be read */
+	char		*message;
+};
+
+struct ingest_req;
+typedef void (*ingest_done_fn)(struct ingest_req *req, void *arg);
+
+struct ingest_req {
+	/* filled by ingest_req_add_* */
+	Msosync__Event		**events;
+	size_t			  nevents, cap;
+	struct ingest_error	 *errors;
+	size_t			  nerrors;
+	/* set when done */
+	int			  status;	/* INGEST_* */
+	struct ingest_result	 *results;	/* nevents of them when 200 */
+	/* completion */
+	ingest_done_fn		  done;
+	void			 *arg;
+	struct ingest_req	 *next;		/* queue link, ingest's */
+};
+
+struct ingest_stats {
+	uint64_t	accepted;
+	uint64_t	duplicates;
+	uint64_t	requests_ok;
+	uint64_t	requests_invalid;
+	uint64_t	requests_full;
+	uint64_t	commits;
+	uint64_t	commit_events;	/* events journaled over all commits */
+};
+
+/*
+ * 'j' and 'pepper' (32 bytes) must outlive the ingest. 'base' runs the
+ * group-commit event (it needs event_base_priority_init(base, 2) done by
+ * the caller: I/O at priority 0, the commit at 1).
+ */
+struct ingest	*ingest_new(struct event_base *base, struct journal *j,
+		    uint32_t site_id, const uint8_t *pepper);
+void		 ingest_free(struct ingest **in);
+
+struct ingest_req	*ingest_req_new(ingest_done_fn done, void *arg);
+void			 ingest_req_free(struct ingest_req **req);
+
+/*
+ * Parse a body of JSON text: one object, an array of objects, or NDJSON.
+ * Adds decoded events, or per-event errors, to req. Returns 0, or
+ * MSOSYNC_ETOOBIG when it holds more than INGEST_MAX_EVENTS events.
+ */
+int	ingest_req_add_json(struct ingest_req *req, const char *text,
+	    size_t len);
+
+/* Take ownership of a decoded event (e.g. from an ipc SubmitRequest). */
+void	ingest_req_add_event(struct ingest_req *req, Msosync__Event *ev);
+
+/*
+ * Validate and stamp every event of req, then queue it for the next group
+ * commit; req->done runs when it is finished (possibly before this returns,
+ * for an invalid request). The caller frees req after done.
+ */
+void	ingest_submit(struct ingest *in, struct ingest_req *req);
+
+const struct ingest_stats	*ingest_stats(const struct ingest *in);
+
+/*
+ * Call fn(arg) after every commit that journaled new events (the sender
+ * uses it to replicate without polling). One hook; NULL removes it.
+ */
+void	ingest_on_commit(struct ingest *in, void (*fn)(void *), void *arg);
+
+/*
+ * Nonzero once the journal reported a storage failure (MSOSYNC_EPANIC):
+ * the loop was broken and the agent must exit non-zero, so its supervisor
+ * restarts it on a consistent file.
+ */
+int	ingest_failed(const struct ingest *in);
+
+#endif

@@ -1,0 +1,352 @@
+/*
+ * ipc: the agent's ROUTER for local clients (libmsosync, a POS speaking
+ * ZeroMQ). It turns each SubmitRequest into an ingest request and each
+ * finished request into a SubmitReply sent back along the envelope it came
+ * with. It owns the socket, the call records of requests in flight and the
+ * ipc file's clean-up before bind; reading the socket is evzmq's.
+ *
+ * A call outlives the ipc if the ipc is closed while the ingest still holds
+ * its request: it is then detached (call->ipc = NULL), and the ingest's
+ * done callback only frees it.
+ *
+ * Loop thread only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "evzmq.h"
+#include "ingest.h"
+#include "ingest.pb-c.h"
+#include "ipc.h"
+#include "xmalloc.h"
+
+#define MALFORMED	"malformed request: not a SubmitRequest"
+#define TOO_MANY	"too many events in one request"
+
+struct ipc_call {
+	struct ipc		*ipc;		/* NULL once the ipc is closed */
+	struct ingest_req	*req;
+	zmq_msg_t		 env[EVZMQ_MAX_PARTS - 1];
+	size_t			 nenv;
+	struct ipc_call		*prev, *next;
+};
+
+struct ipc {
+	void			*sock;
+	struct evzmq		*ez;
+	struct ingest		*in;
+	char			 endpoint[1024];
+	struct ipc_call		*calls;		/* requests held by the ingest */
+	struct ipc_stats	 stats;
+};
+
+static void
+call_free(struct ipc_call *c)
+{
+	for (size_t i = 0; i < c->nenv; i++)
+		zmq_msg_close(&c->env[i]);
+	free(c);
+}
+
+static void
+call_unlink(struct ipc_call *c)
+{
+	if (c->ipc == NULL)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->ipc->calls = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+/*
+ * Send the envelope, then 'rep'. With ROUTER_MANDATORY a client that went
+ * away makes the first frame fail (-EHOSTUNREACH), as does one whose pipe
+ * is full (-EAGAIN): the reply is dropped rather than wait for either.
+ */
+static void
+send_reply(struct ipc_call *c, const Msosync__SubmitReply *rep)
+{
+	struct ipc	*ipc = c->ipc;
+	size_t		 len, i;
+	uint8_t		*data;
+	int		 rc = 0;
+
+	if (ipc == NULL)
+		return;
+	len = msosync__submit_reply__get_packed_size(rep);
+	data = xmalloc(len);
+	msosync__submit_reply__pack(rep, data);
+	for (i = 0; i < c->nenv && rc == 0; i++)
+		rc = evzmq_send_msg(ipc->ez, &c->env[i], ZMQ_SNDMORE);
+	if (rc == 0)
+		rc = evzmq_send(ipc->ez, data, len, 0);
+	if (rc == 0)
+		ipc->stats.replies++;
+	else
+		ipc->stats.replies_dropped++;
+	free(data);
+}
+
+/* A reply of one error, for a request that never reached the ingest. */
+static void
+reply_error(struct ipc_call *c, unsigned status, const char *msg)
+{
+	Msosync__SubmitReply	 rep = MSOSYNC__SUBMIT_REPLY__INIT;
+	Msosync__SubmitError	 err = MSOSYNC__SUBMIT_ERROR__INIT;
+	Msosync__SubmitError	*errs[1] = { &err };
+
+	err.index = 0;
+	err.error = (char *)msg;
+	rep.status = status;
+	rep.n_errors = 1;
+	rep.errors = errs;
+	send_reply(c, &rep);
+}
+
+static void
+on_done(struct ingest_req *req, void *arg)
+{
+	struct ipc_call		 *c = arg;
+	Msosync__SubmitReply	  rep = MSOSYNC__SUBMIT_REPLY__INIT;
+	Msosync__SubmitResult	 *res = NULL, **resp = NULL;
+	Msosync__SubmitError	 *err = NULL, **errp = NULL;
+	size_t			  i;
+
+	rep.status = (uint32_t)req->status;
+	if (req->status == INGEST_OK && req->nevents > 0) {
+		res = xcalloc(req->nevents, sizeof(*res));
+		resp = xcalloc(req->nevents, sizeof(*resp));
+		for (i = 0; i < req->nevents; i++) {
+			msosync__submit_result__init(&res[i]);
+			res[i].event_id = req->events[i]->event_id;
+			res[i].seq = req->results[i].seq;
+			res[i].status = req->results[i].duplicate ?
+			    MSOSYNC__SUBMIT_RESULT__STATUS__DUPLICATE :
+			    MSOSYNC__SUBMIT_RESULT__STATUS__ACCEPTED;
+			resp[i] = &res[i];
+		}
+		rep.n_results = req->nevents;
+		rep.results = resp;
+	}
+	if (req->nerrors > 0) {
+		err = xcalloc(req->nerrors, sizeof(*err));
+		errp = xcalloc(req->nerrors, sizeof(*errp));
+		for (i = 0; i < req->nerrors; i++) {
+			msosync__submit_error__init(&err[i]);
+			err[i].index = (uint32_t)req->errors[i].index;
+			if (req->errors[i].event_id != NULL)
+				err[i].event_id = req->errors[i].event_id;
+			err[i].error = req->errors[i].message;
+			errp[i] = &err[i];
+		}
+		rep.n_errors = req->nerrors;
+		rep.errors = errp;
+	}
+	send_reply(c, &rep);
+	free(res);
+	free(resp);
+	free(err);
+	free(errp);
+	call_unlink(c);
+	ingest_req_free(&req);
+	call_free(c);
+}
+
+/*
+ * The request's events become the ingest's: they leave the unpacked
+ * SubmitRequest before it is freed, so each is freed once, by
+ * ingest_req_free.
+ */
+static void
+submit(struct ipc *ipc, struct ipc_call *c, Msosync__SubmitRequest *sr)
+{
+	c->req = ingest_req_new(on_done, c);
+	for (size_t i = 0; i < sr->n_events; i++) {
+		ingest_req_add_event(c->req, sr->events[i]);
+		sr->events[i] = NULL;
+	}
+	sr->n_events = 0;
+	msosync__submit_request__free_unpacked(sr, NULL);
+
+	c->next = ipc->calls;
+	if (ipc->calls)
+		ipc->calls->prev = c;
+	ipc->calls = c;
+	ingest_submit(ipc->in, c->req);	/* may call on_done at once */
+}
+
+static void
+on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
+{
+	struct ipc		*ipc = arg;
+	struct ipc_call		*c;
+	zmq_msg_t		*body;
+	Msosync__SubmitRequest	*sr;
+
+	(void)ez;
+	ipc->stats.requests++;
+	if (m->nparts < 2) {
+		/* a ROUTER always prepends the routing id: cannot happen */
+		ipc->stats.malformed++;
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->ipc = ipc;
+	for (c->nenv = 0; c->nenv < m->nparts - 1; c->nenv++) {
+		zmq_msg_init(&c->env[c->nenv]);
+		zmq_msg_move(&c->env[c->nenv], &m->part[c->nenv]);
+	}
+	body = &m->part[m->nparts - 1];
+	sr = msosync__submit_request__unpack(NULL, zmq_msg_size(body),
+	    zmq_msg_data(body));
+	if (sr == NULL) {
+		ipc->stats.malformed++;
+		reply_error(c, INGEST_INVALID, MALFORMED);
+		call_free(c);
+		return;
+	}
+	if (sr->n_events > INGEST_MAX_EVENTS) {
+		ipc->stats.too_large++;
+		msosync__submit_request__free_unpacked(sr, NULL);
+		reply_error(c, INGEST_TOO_LARGE, TOO_MANY);
+		call_free(c);
+		return;
+	}
+	submit(ipc, c, sr);
+}
+
+/*
+ * libzmq unlinks whatever is at an ipc path before it binds. Let it remove
+ * only the socket a dead agent left: never a file that is not a socket,
+ * never the socket of an agent still listening on it.
+ */
+static int
+clear_path(const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	int			 fd, rc;
+
+	if (path[0] == '@')
+		return 0;		/* abstract namespace: no file */
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	if (rc == 0)
+		return -EADDRINUSE;
+	if (unlink(path) != 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int
+set_int(void *sock, int opt, int val)
+{
+	return zmq_setsockopt(sock, opt, &val, sizeof(val)) == 0 ? 0 : -errno;
+}
+
+int
+ipc_open(struct event_base *base, void *zmq_ctx, const char *endpoint,
+    struct ingest *in, size_t max_msg_bytes, struct ipc **out)
+{
+	struct ipc	*ipc;
+	int64_t		 maxmsg = (int64_t)max_msg_bytes;
+	size_t		 len;
+	int		 rc;
+
+	*out = NULL;
+	ipc = xcalloc(1, sizeof(*ipc));
+	ipc->in = in;
+	if ((ipc->sock = zmq_socket(zmq_ctx, ZMQ_ROUTER)) == NULL) {
+		rc = -errno;
+		goto fail;
+	}
+	if (zmq_setsockopt(ipc->sock, ZMQ_MAXMSGSIZE, &maxmsg,
+	    sizeof(maxmsg)) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((rc = set_int(ipc->sock, ZMQ_ROUTER_MANDATORY, 1)) != 0 ||
+	    (rc = set_int(ipc->sock, ZMQ_LINGER, IPC_LINGER_MS)) != 0 ||
+	    (rc = set_int(ipc->sock, ZMQ_SNDHWM, IPC_HWM)) != 0 ||
+	    (rc = set_int(ipc->sock, ZMQ_RCVHWM, IPC_HWM)) != 0)
+		goto fail;
+	if (strncmp(endpoint, "ipc://", 6) == 0 &&
+	    (rc = clear_path(endpoint + 6)) != 0)
+		goto fail;
+	if (zmq_bind(ipc->sock, endpoint) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	len = sizeof(ipc->endpoint);
+	if (zmq_getsockopt(ipc->sock, ZMQ_LAST_ENDPOINT, ipc->endpoint,
+	    &len) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((ipc->ez = evzmq_new(base, ipc->sock, on_msg, NULL, ipc)) == NULL) {
+		rc = -errno;
+		goto fail;
+	}
+	*out = ipc;
+	return 0;
+fail:
+	if (ipc->sock != NULL) {
+		set_int(ipc->sock, ZMQ_LINGER, 0);
+		zmq_close(ipc->sock);
+	}
+	free(ipc);
+	return rc;
+}
+
+void
+ipc_close(struct ipc **ipcp)
+{
+	struct ipc	*ipc = *ipcp;
+	struct ipc_call	*c, *next;
+
+	if (ipc == NULL)
+		return;
+	for (c = ipc->calls; c != NULL; c = next) {
+		next = c->next;
+		c->ipc = NULL;
+		c->prev = c->next = NULL;
+	}
+	evzmq_free(&ipc->ez);
+	zmq_close(ipc->sock);	/* libzmq removes the ipc file */
+	free(ipc);
+	*ipcp = NULL;
+}
+
+const char *
+ipc_endpoint(const struct ipc *ipc)
+{
+	return ipc->endpoint;
+}
+
+const struct ipc_stats *
+ipc_stats(const struct ipc *ipc)
+{
+	return &ipc->stats;
+}

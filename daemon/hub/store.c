@@ -1,0 +1,1858 @@
+/*
+ * The hub's store (store.h): the LMDB environment of DATA_DIR/hub, the
+ * exactly-once apply of the sites' records (mark, chain, dedupe) and the
+ * recheck of everything stored. This file owns that environment, its map
+ * size policy, the sites' persistent state (proto/store.proto) and the
+ * translation of LMDB's codes into msosync ones. Only the hub's event
+ * loop thread calls it.
+ *
+ * Group commit: store_apply runs every batch it is given in one write
+ * transaction. Each site's state is read once per call into a small
+ * cache, changed there, and written once before the commit, so the
+ * transaction can be thrown away and redone from the caller's inputs
+ * whenever the map has to grow.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "msosync/error.h"
+#include "clock.h"
+#include "log.h"
+#include "store.h"
+#include "store.pb-c.h"
+#include "xmalloc.h"
+
+#define FORMAT		1
+#define KEY_LEN		16			/* site || ordinal || seq */
+#define IDV_LEN		12			/* ordinal || seq */
+#define MAXDBS		16			/* room for later aggregates */
+#define MAP_START_MAX	((size_t)64 << 20)
+#define MAP_START_MIN_PAGES	16
+#define RESERVE_MAX	((size_t)8 << 20)
+#define RESERVE_PAGES	16
+#define CHUNK		100000			/* records per read txn */
+#define NAGG		3
+#define MAXKEY		512			/* LMDB: keys up to 511 bytes */
+
+/* Replication invariants stay checked in release builds. */
+#define INVARIANT(c)	((c) ? (void)0 : invariant(#c, __func__, __LINE__))
+
+static const char *const agg_names[NAGG] = { "rollups", "contracts", "clients" };
+
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 events;
+	MDB_dbi		 ids;
+	MDB_dbi		 dups;
+	MDB_dbi		 sites;
+	MDB_dbi		 meta;
+	MDB_dbi		 agg[NAGG];
+	size_t		 max_bytes;	/* the budget, whole pages */
+	size_t		 apply_max;	/* the budget less the reserve */
+	size_t		 mapsize;
+	unsigned	 snapshots;	/* our read txns open now */
+	int		 broken;	/* a write failed: refuse all writes */
+	store_hook_fn	 hook;
+	void		*hook_arg;
+};
+
+struct store_txn {
+	struct store	*s;
+	MDB_txn		*txn;
+	int		 rdonly;
+	int		 mdb_rc;	/* first hard LMDB failure: txn is dead */
+};
+
+struct anchor {
+	uint32_t	 epoch;
+	uint64_t	 seq;
+};
+
+struct alert {
+	int64_t		 at_ms;
+	char		*kind;
+	char		*message;
+};
+
+/* A site's state, decoded: what store.proto's SiteState says. */
+struct site {
+	uint32_t	 id;
+	int		 found;		/* the db held a state */
+	int		 bad;		/* it held one that does not decode */
+	int		 dirty;
+	uint32_t	 epoch;		/* == nepochs once found */
+	uint8_t		(*epochs)[STORE_EPOCH_LEN];
+	size_t		 nepochs;
+	uint64_t	 hwm;
+	uint8_t		 head[CHAIN_HASH_LEN];
+	uint64_t	 events;
+	uint64_t	 dups;
+	int		 chain_broken;
+	uint64_t	 broken_seq;
+	int		 resync;
+	struct anchor	*anchors;
+	size_t		 nanchors;
+	int64_t		 last_seen;
+	struct alert	*alerts;	/* oldest first */
+	size_t		 nalerts;
+};
+
+typedef int (*txn_fn)(struct store *, MDB_txn *, void *);
+
+static void	invariant(const char *, const char *, int)
+		    __attribute__((noreturn));
+
+static void
+invariant(const char *what, const char *func, int line)
+{
+	log_error("store: invariant failed in %s:%d: %s", func, line, what);
+	abort();
+}
+
+static void
+put32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static uint32_t
+get32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
+static void
+put64(uint8_t *b, uint64_t v)
+{
+	put32(b, (uint32_t)(v >> 32));
+	put32(b + 4, (uint32_t)v);
+}
+
+static uint64_t
+get64(const uint8_t *b)
+{
+	return (uint64_t)get32(b) << 32 | get32(b + 4);
+}
+
+static MDB_val
+val(const void *p, size_t len)
+{
+	MDB_val	v = { .mv_size = len, .mv_data = (void *)p };
+
+	return v;
+}
+
+static void
+mkkey(uint8_t k[KEY_LEN], uint32_t site, uint32_t ord, uint64_t seq)
+{
+	put32(k, site);
+	put32(k + 4, ord);
+	put64(k + 8, seq);
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char	digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+/*
+ * The module boundary: LMDB's codes become msosync ones here, and only
+ * here. Values that are already -errno or MSOSYNC_E* pass unchanged.
+ */
+static int
+xlate(int rc)
+{
+	if (rc < 0 && (rc < MDB_KEYEXIST || rc > MDB_LAST_ERRCODE))
+		return rc;
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return MSOSYNC_ENOTFOUND;
+	case MDB_MAP_FULL:
+		return MSOSYNC_EFULL;
+	case MDB_TXN_FULL:
+		return MSOSYNC_ETOOBIG;
+	case MDB_KEYEXIST:
+	case MDB_BAD_VALSIZE:
+		return MSOSYNC_EINVAL;
+	case MDB_CORRUPTED:
+	case MDB_INVALID:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_PAGE_FULL:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
+		return MSOSYNC_ECORRUPT;
+	case MDB_READERS_FULL:
+	case MDB_TLS_FULL:
+		return -EAGAIN;
+	case MDB_MAP_RESIZED:
+		return -EBUSY;
+	case MDB_PANIC:
+	case EIO:
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
+		return MSOSYNC_EPANIC;
+	default:
+		break;
+	}
+	/* An errno of LMDB's, or a code (MDB_BAD_TXN ...) of a dead env. */
+	return rc > 0 ? -rc : MSOSYNC_EPANIC;
+}
+
+static int
+refresh_mapsize(struct store *s)
+{
+	MDB_envinfo	info;
+	int		rc;
+
+	if ((rc = mdb_env_info(s->env, &info)) != 0)
+		return rc;
+	s->mapsize = info.me_mapsize;
+	return 0;
+}
+
+/*
+ * Double the map, or take what is left up to 'limit'. A remap moves every
+ * pointer into the map, so not while one of our read txns is open.
+ */
+static int
+grow(struct store *s, size_t limit)
+{
+	size_t	next;
+	int	rc;
+
+	if (s->mapsize >= limit || s->snapshots > 0)
+		return MDB_MAP_FULL;
+	next = s->mapsize > limit / 2 ? limit : s->mapsize * 2;
+	if ((rc = mdb_env_set_mapsize(s->env, next)) != 0)
+		return rc;
+	return refresh_mapsize(s);
+}
+
+/*
+ * A store_apply may find the map grown into the reserve by a hello or a
+ * resume: bring it back to apply_max first (never below what is in use).
+ */
+static int
+fit_map(struct store *s, size_t limit)
+{
+	size_t	used;
+	int	rc;
+
+	if (s->mapsize <= limit || s->snapshots > 0)
+		return 0;
+	used = store_bytes(s);
+	if (used < limit)
+		used = limit;
+	if (used >= s->mapsize)
+		return 0;
+	if ((rc = mdb_env_set_mapsize(s->env, used)) != 0)
+		return rc;
+	return refresh_mapsize(s);
+}
+
+/*
+ * Run fn in a write transaction and commit it. On MDB_MAP_FULL, from a
+ * put or the commit, the transaction is dropped, the map grows (up to
+ * 'limit') and fn runs again from the start; fn therefore recomputes
+ * everything it outputs, and its caller publishes it only after 0.
+ */
+static int
+write_txn(struct store *s, size_t limit, txn_fn fn, void *arg)
+{
+	MDB_txn	*txn;
+	int	 rc;
+
+	if (s->broken)
+		return MSOSYNC_EPANIC;
+	for (;;) {
+		txn = NULL;
+		if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) == 0 &&
+		    (rc = fn(s, txn, arg)) == 0) {
+			rc = mdb_txn_commit(txn);	/* frees txn in any case */
+			txn = NULL;
+		}
+		mdb_txn_abort(txn);
+		if (rc != MDB_MAP_FULL)
+			break;
+		if ((rc = grow(s, limit)) != 0)
+			break;
+	}
+	/*
+	 * A system error here is a failed write or fsync: the kernel may not
+	 * report lost pages twice, so this file is not to be trusted again.
+	 */
+	if (rc > 0 && rc != ENOMEM)
+		rc = MDB_PANIC;
+	rc = xlate(rc);
+	if (rc == MSOSYNC_EPANIC)
+		s->broken = 1;
+	return rc;
+}
+
+static void
+site_clear(struct site *st)
+{
+	free(st->epochs);
+	free(st->anchors);
+	for (size_t i = 0; i < st->nalerts; i++) {
+		free(st->alerts[i].kind);
+		free(st->alerts[i].message);
+	}
+	free(st->alerts);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Copy a decoded SiteState into st; 0 or -1 when it does not hold. */
+static int
+site_from(struct site *st, const Msosync__SiteState *ss)
+{
+	size_t	skip;
+
+	if (ss->epoch == 0 || ss->n_epochs != ss->epoch ||
+	    ss->head_hash.len != CHAIN_HASH_LEN)
+		return -1;
+	st->epoch = ss->epoch;
+	st->nepochs = ss->n_epochs;
+	st->epochs = xcalloc(st->nepochs, STORE_EPOCH_LEN);
+	for (size_t i = 0; i < ss->n_epochs; i++) {
+		if (ss->epochs[i].len != STORE_EPOCH_LEN)
+			return -1;
+		memcpy(st->epochs[i], ss->epochs[i].data, STORE_EPOCH_LEN);
+	}
+	st->hwm = ss->hwm;
+	memcpy(st->head, ss->head_hash.data, CHAIN_HASH_LEN);
+	st->events = ss->events;
+	st->dups = ss->duplicates_skipped;
+	st->chain_broken = ss->chain_broken;
+	st->broken_seq = ss->broken_seq;
+	st->resync = ss->resync;
+	if (ss->n_anchors > 0)
+		st->anchors = xcalloc(ss->n_anchors, sizeof(*st->anchors));
+	for (size_t i = 0; i < ss->n_anchors; i++) {
+		st->anchors[i].epoch = ss->anchors[i]->epoch;
+		st->anchors[i].seq = ss->anchors[i]->seq;
+	}
+	st->nanchors = ss->n_anchors;
+	st->last_seen = ss->last_seen_ms;
+	if (ss->n_alerts > 0)
+		st->alerts = xcalloc(STORE_ALERTS_MAX, sizeof(*st->alerts));
+	/* A build that kept more alerts wrote this: keep the newest. */
+	skip = ss->n_alerts > STORE_ALERTS_MAX ?
+	    ss->n_alerts - STORE_ALERTS_MAX : 0;
+	for (size_t i = skip; i < ss->n_alerts; i++) {
+		st->alerts[st->nalerts].at_ms = ss->alerts[i]->at_ms;
+		st->alerts[st->nalerts].kind = xstrdup(ss->alerts[i]->kind);
+		st->alerts[st->nalerts].message =
+		    xstrdup(ss->alerts[i]->message);
+		st->nalerts++;
+	}
+	return 0;
+}
+
+/*
+ * Read a site's state into st (cleared first). A state that does not
+ * decode sets st->bad rather than failing, so that the caller decides
+ * what it means; only LMDB errors are returned.
+ */
+static int
+site_load(struct store *s, MDB_txn *txn, uint32_t id, struct site *st)
+{
+	Msosync__SiteState	*ss;
+	MDB_val			 k, v;
+	uint8_t			 kb[4];
+	int			 rc;
+
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	put32(kb, id);
+	k = val(kb, sizeof(kb));
+	if ((rc = mdb_get(txn, s->sites, &k, &v)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	st->found = 1;
+	ss = msosync__site_state__unpack(NULL, v.mv_size, v.mv_data);
+	if (ss == NULL || site_from(st, ss) != 0) {
+		site_clear(st);
+		st->id = id;
+		st->found = 1;
+		st->bad = 1;
+	}
+	if (ss != NULL)
+		msosync__site_state__free_unpacked(ss, NULL);
+	return 0;
+}
+
+static int
+site_save(struct store *s, MDB_txn *txn, const struct site *st)
+{
+	Msosync__SiteState		 ss = MSOSYNC__SITE_STATE__INIT;
+	Msosync__SiteState__Anchor	*an = NULL, **anp = NULL;
+	Msosync__SiteState__Alert	*al = NULL, **alp = NULL;
+	ProtobufCBinaryData		*ep;
+	MDB_val				 k, v;
+	uint8_t				 kb[4];
+	int				 rc;
+
+	INVARIANT(st->found && !st->bad && st->epoch == st->nepochs);
+	ep = xcalloc(st->nepochs, sizeof(*ep));
+	for (size_t i = 0; i < st->nepochs; i++) {
+		ep[i].data = (uint8_t *)st->epochs[i];
+		ep[i].len = STORE_EPOCH_LEN;
+	}
+	if (st->nanchors > 0) {
+		an = xcalloc(st->nanchors, sizeof(*an));
+		anp = xcalloc(st->nanchors, sizeof(*anp));
+	}
+	for (size_t i = 0; i < st->nanchors; i++) {
+		msosync__site_state__anchor__init(&an[i]);
+		an[i].epoch = st->anchors[i].epoch;
+		an[i].seq = st->anchors[i].seq;
+		anp[i] = &an[i];
+	}
+	if (st->nalerts > 0) {
+		al = xcalloc(st->nalerts, sizeof(*al));
+		alp = xcalloc(st->nalerts, sizeof(*alp));
+	}
+	for (size_t i = 0; i < st->nalerts; i++) {
+		msosync__site_state__alert__init(&al[i]);
+		al[i].at_ms = st->alerts[i].at_ms;
+		al[i].kind = st->alerts[i].kind;
+		al[i].message = st->alerts[i].message;
+		alp[i] = &al[i];
+	}
+	ss.epoch = st->epoch;
+	ss.n_epochs = st->nepochs;
+	ss.epochs = ep;
+	ss.hwm = st->hwm;
+	ss.head_hash.data = (uint8_t *)st->head;
+	ss.head_hash.len = CHAIN_HASH_LEN;
+	ss.events = st->events;
+	ss.duplicates_skipped = st->dups;
+	ss.chain_broken = st->chain_broken;
+	ss.broken_seq = st->broken_seq;
+	ss.resync = st->resync;
+	ss.n_anchors = st->nanchors;
+	ss.anchors = anp;
+	ss.last_seen_ms = st->last_seen;
+	ss.n_alerts = st->nalerts;
+	ss.alerts = alp;
+
+	put32(kb, st->id);
+	k = val(kb, sizeof(kb));
+	v = val(NULL, msosync__site_state__get_packed_size(&ss));
+	if ((rc = mdb_put(txn, s->sites, &k, &v, MDB_RESERVE)) == 0)
+		msosync__site_state__pack(&ss, v.mv_data);
+	free(ep);
+	free(an);
+	free(anp);
+	free(al);
+	free(alp);
+	return rc;
+}
+
+static void
+add_epoch(struct site *st, const uint8_t epoch[STORE_EPOCH_LEN])
+{
+	st->epochs = xrealloc(st->epochs, (st->nepochs + 1) * STORE_EPOCH_LEN);
+	memcpy(st->epochs[st->nepochs], epoch, STORE_EPOCH_LEN);
+	st->nepochs++;
+	st->epoch = (uint32_t)st->nepochs;
+}
+
+static void
+add_anchor(struct site *st, uint32_t epoch, uint64_t seq)
+{
+	st->anchors = xrealloc(st->anchors,
+	    (st->nanchors + 1) * sizeof(*st->anchors));
+	st->anchors[st->nanchors].epoch = epoch;
+	st->anchors[st->nanchors].seq = seq;
+	st->nanchors++;
+}
+
+static int
+is_anchor(const struct site *st, uint32_t epoch, uint64_t seq)
+{
+	for (size_t i = 0; i < st->nanchors; i++)
+		if (st->anchors[i].epoch == epoch && st->anchors[i].seq == seq)
+			return 1;
+	return 0;
+}
+
+static void	add_alert(struct site *, int64_t, const char *, const char *,
+		    ...) __attribute__((format(printf, 4, 5)));
+
+/* Keep the newest STORE_ALERTS_MAX: the oldest goes first. */
+static void
+add_alert(struct site *st, int64_t at_ms, const char *kind,
+    const char *fmt, ...)
+{
+	char	msg[STORE_ALERT_MSG_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (st->alerts == NULL)
+		st->alerts = xcalloc(STORE_ALERTS_MAX, sizeof(*st->alerts));
+	if (st->nalerts == STORE_ALERTS_MAX) {
+		free(st->alerts[0].kind);
+		free(st->alerts[0].message);
+		memmove(st->alerts, st->alerts + 1,
+		    (STORE_ALERTS_MAX - 1) * sizeof(*st->alerts));
+		st->nalerts--;
+	}
+	st->alerts[st->nalerts].at_ms = at_ms;
+	st->alerts[st->nalerts].kind = xstrdup(kind);
+	st->alerts[st->nalerts].message = xstrdup(msg);
+	st->nalerts++;
+	st->dirty = 1;
+}
+
+/*
+ * A store made by an older build has a "format"; one without it must be
+ * empty, or it is not a store (a journal's directory given by mistake).
+ */
+static int
+check_format(struct store *s, MDB_txn *txn)
+{
+	MDB_stat	st;
+	MDB_val		k = val("format", 6), v;
+	MDB_dbi		dbs[3] = { s->events, s->ids, s->sites };
+	uint8_t		fb[4];
+	int		rc;
+
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == 0) {
+		if (v.mv_size != sizeof(fb))
+			return MDB_CORRUPTED;
+		return get32(v.mv_data) == FORMAT ? 0 : MSOSYNC_ECONFIG;
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	for (size_t i = 0; i < 3; i++) {
+		if ((rc = mdb_stat(txn, dbs[i], &st)) != 0)
+			return rc;
+		if (st.ms_entries != 0)
+			return MDB_CORRUPTED;
+	}
+	put32(fb, FORMAT);
+	v = val(fb, sizeof(fb));
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+static int
+open_dbs(struct store *s, MDB_txn *txn, void *arg)
+{
+	int	rc;
+
+	(void)arg;
+	if ((rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &s->ids)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "dups", MDB_CREATE, &s->dups)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "sites", MDB_CREATE, &s->sites)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0)
+		return rc;
+	for (size_t i = 0; i < NAGG; i++)
+		if ((rc = mdb_dbi_open(txn, agg_names[i], MDB_CREATE,
+		    &s->agg[i])) != 0)
+			return rc;
+	return check_format(s, txn);
+}
+
+static size_t
+clamp(size_t v, size_t lo, size_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+int
+store_open(const char *dir, size_t max_bytes, struct store **out)
+{
+	struct store	*s = NULL;
+	struct stat	 sb;
+	char		*path = NULL;
+	size_t		 pg, fsize = 0, reserve, start;
+	int		 rc, dead;
+
+	*out = NULL;
+	pg = (size_t)sysconf(_SC_PAGESIZE);
+	if (max_bytes / pg < 2 * MAP_START_MIN_PAGES) {
+		rc = MSOSYNC_EINVAL;
+		goto fail;
+	}
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		rc = -errno;
+		goto fail;
+	}
+	path = xasprintf("%s/data.mdb", dir);
+	if (stat(path, &sb) == 0)
+		fsize = (size_t)sb.st_size;
+	else if (errno != ENOENT) {
+		rc = -errno;
+		goto fail;
+	}
+
+	s = xcalloc(1, sizeof(*s));
+	s->max_bytes = max_bytes / pg * pg;
+	if (fsize > s->max_bytes) {
+		rc = MSOSYNC_EFULL;
+		goto fail;
+	}
+	reserve = clamp(s->max_bytes / 32, RESERVE_PAGES * pg, RESERVE_MAX);
+	if (reserve > s->max_bytes / 2)
+		reserve = s->max_bytes / 2 / pg * pg;
+	s->apply_max = s->max_bytes - reserve;
+	/* Small first, so a small budget still grows in steps. */
+	start = clamp(s->max_bytes / 8 / pg * pg, MAP_START_MIN_PAGES * pg,
+	    MAP_START_MAX);
+	if (start > s->apply_max)
+		start = s->apply_max;
+	if (start < (fsize + pg - 1) / pg * pg)
+		start = (fsize + pg - 1) / pg * pg;
+
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		goto fail;
+	if ((rc = mdb_env_set_maxdbs(s->env, MAXDBS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, start)) != 0)
+		goto fail;
+	/*
+	 * Default sync, no WRITEMAP (a full disk would be SIGBUS). NOTLS
+	 * ties reader slots to txns, so a callback under one of our read
+	 * txns may open another (store_site from a verify report).
+	 */
+	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
+		goto fail;
+	if ((rc = mdb_reader_check(s->env, &dead)) != 0)
+		goto fail;
+	if ((rc = refresh_mapsize(s)) != 0)
+		goto fail;
+	if ((rc = write_txn(s, s->max_bytes, open_dbs, NULL)) != 0)
+		goto fail;
+	free(path);
+	*out = s;
+	return 0;
+fail:
+	free(path);
+	if (s != NULL) {
+		if (s->env != NULL)
+			mdb_env_close(s->env);
+		free(s);
+	}
+	return xlate(rc);
+}
+
+void
+store_close(struct store **sp)
+{
+	struct store	*s;
+
+	if (sp == NULL || (s = *sp) == NULL)
+		return;
+	INVARIANT(s->snapshots == 0);
+	mdb_env_close(s->env);
+	free(s);
+	*sp = NULL;
+}
+
+struct hello_arg {
+	uint32_t	 site;
+	const uint8_t	*epoch;
+	int64_t		 now;
+	uint64_t	 acked;
+	uint8_t		 hash[CHAIN_HASH_LEN];
+	int		 changed;
+};
+
+static int
+hello_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct hello_arg	*h = arg;
+	struct site		 st;
+	char			 from[2 * STORE_EPOCH_LEN + 1];
+	char			 to[2 * STORE_EPOCH_LEN + 1];
+	size_t			 i;
+	int			 rc;
+
+	h->changed = 0;
+	if ((rc = site_load(s, txn, h->site, &st)) != 0)
+		goto done;
+	if (st.bad) {
+		rc = MSOSYNC_ECORRUPT;
+		goto done;
+	}
+	if (!st.found) {
+		st.found = 1;
+		add_epoch(&st, h->epoch);
+		memcpy(st.head, chain_genesis, CHAIN_HASH_LEN);
+	} else {
+		for (i = 0; i < st.nepochs; i++)
+			if (memcmp(st.epochs[i], h->epoch, STORE_EPOCH_LEN) == 0)
+				break;
+		if (i + 1 < st.nepochs) {
+			/* A journal the site gave up: never take it back. */
+			rc = MSOSYNC_EREFUSED;
+			goto done;
+		}
+		if (i == st.nepochs) {
+			hex(st.epochs[st.nepochs - 1], STORE_EPOCH_LEN, from);
+			hex(h->epoch, STORE_EPOCH_LEN, to);
+			add_epoch(&st, h->epoch);
+			st.hwm = 0;
+			memcpy(st.head, chain_genesis, CHAIN_HASH_LEN);
+			/* A new journal's chain starts from genesis: no anchor. */
+			st.resync = 0;
+			add_alert(&st, h->now, "epoch_changed",
+			    "epoch changed from %s to %s (ordinal %" PRIu32 ")",
+			    from, to, st.epoch);
+			h->changed = 1;
+		}
+	}
+	st.last_seen = h->now;
+	if ((rc = site_save(s, txn, &st)) != 0)
+		goto done;
+	h->acked = st.hwm;
+	memcpy(h->hash, st.head, CHAIN_HASH_LEN);
+done:
+	site_clear(&st);
+	return rc;
+}
+
+int
+store_hello(struct store *s, uint32_t site_id,
+    const uint8_t epoch[STORE_EPOCH_LEN], uint64_t *acked_seq,
+    uint8_t acked_hash[CHAIN_HASH_LEN], int *epoch_changed)
+{
+	struct hello_arg	h;
+	int			rc;
+
+	memset(&h, 0, sizeof(h));
+	h.site = site_id;
+	h.epoch = epoch;
+	h.now = clock_now_ms();
+	/* Hello may use the reserve: a full store still answers. */
+	if ((rc = write_txn(s, s->max_bytes, hello_txn, &h)) != 0)
+		return rc;
+	*acked_seq = h.acked;
+	memcpy(acked_hash, h.hash, CHAIN_HASH_LEN);
+	*epoch_changed = h.changed;
+	return 0;
+}
+
+struct apply_arg {
+	struct store_batch	*b;
+	size_t			 n;
+	struct site		*sites;		/* this call's cache, <= n */
+	size_t			 nsites;
+	int64_t			 now;
+};
+
+static void	say(struct store_batch *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct store_batch *b, int result, const char *fmt, ...)
+{
+	va_list	ap;
+
+	b->result = result;
+	va_start(ap, fmt);
+	vsnprintf(b->message, sizeof(b->message), fmt, ap);
+	va_end(ap);
+}
+
+static void
+reset(struct store_batch *b)
+{
+	b->result = 0;
+	b->acked_seq = 0;
+	memcpy(b->acked_hash, chain_genesis, CHAIN_HASH_LEN);
+	b->applied = 0;
+	b->retransmits = 0;
+	b->duplicates = 0;
+	b->message[0] = '\0';
+}
+
+static void
+drop_cache(struct apply_arg *a)
+{
+	for (size_t i = 0; i < a->nsites; i++)
+		site_clear(&a->sites[i]);
+	a->nsites = 0;
+}
+
+static int
+cached_site(struct store *s, MDB_txn *txn, struct apply_arg *a, uint32_t id,
+    struct site **out)
+{
+	int	rc;
+
+	for (size_t i = 0; i < a->nsites; i++)
+		if (a->sites[i].id == id) {
+			*out = &a->sites[i];
+			return 0;
+		}
+	INVARIANT(a->nsites < a->n);
+	if ((rc = site_load(s, txn, id, &a->sites[a->nsites])) != 0)
+		return rc;
+	*out = &a->sites[a->nsites++];
+	return 0;
+}
+
+/* hash || event under key, in events or dups; MDB_KEYEXIST if there. */
+static int
+put_record(MDB_txn *txn, MDB_dbi dbi, const uint8_t key[KEY_LEN],
+    const Msosync__Record *r)
+{
+	MDB_val	k = val(key, KEY_LEN);
+	MDB_val	v = val(NULL, CHAIN_HASH_LEN + r->event.len);
+	int	rc;
+
+	if ((rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE)) != 0)
+		return rc;
+	memcpy(v.mv_data, r->hash.data, CHAIN_HASH_LEN);
+	if (r->event.len > 0)
+		memcpy((uint8_t *)v.mv_data + CHAIN_HASH_LEN, r->event.data,
+		    r->event.len);
+	return 0;
+}
+
+/*
+ * Store the event (or note the duplicate) and run the hook. Returns an
+ * LMDB code or the hook's error, which abort the transaction; a problem
+ * of this record alone is said in b and *stop set.
+ */
+static int
+keep_event(struct store *s, MDB_txn *txn, struct site *st,
+    struct store_batch *b, const Msosync__Record *r, const Msosync__Event *ev,
+    int *stop)
+{
+	struct store_txn	t;
+	MDB_val			k, v;
+	uint8_t			key[KEY_LEN], idk[4 + STORE_EVENT_ID_MAX];
+	uint8_t			idv[IDV_LEN];
+	size_t			idlen = strlen(ev->event_id);
+	int			rc;
+
+	mkkey(key, b->site_id, st->epoch, r->seq);
+	put32(idk, b->site_id);
+	memcpy(idk + 4, ev->event_id, idlen);
+	put32(idv, st->epoch);
+	put64(idv + 4, r->seq);
+	k = val(idk, 4 + idlen);
+	v = val(idv, sizeof(idv));
+	rc = mdb_put(txn, s->ids, &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST) {
+		/*
+		 * Held already (a POS replayed it into a new journal): not an
+		 * event twice, but its record keeps this epoch's chain whole.
+		 */
+		if ((rc = put_record(txn, s->dups, key, r)) == MDB_KEYEXIST)
+			goto clash;
+		if (rc != 0)
+			return rc;
+		st->dups++;
+		b->duplicates++;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if ((rc = put_record(txn, s->events, key, r)) == MDB_KEYEXIST) {
+		/* Keep ids and events in step: take the id back. */
+		if ((rc = mdb_del(txn, s->ids, &k, NULL)) != 0)
+			return rc;
+		goto clash;
+	}
+	if (rc != 0)
+		return rc;
+	st->events++;
+	b->applied++;
+	if (s->hook == NULL)
+		return 0;
+	t.s = s;
+	t.txn = txn;
+	t.rdonly = 0;
+	t.mdb_rc = 0;
+	rc = s->hook(s->hook_arg, &t, b->site_id, ev);
+	/* A failed put kills the txn, whatever the hook made of it. */
+	return t.mdb_rc != 0 ? t.mdb_rc : rc;
+clash:
+	say(b, MSOSYNC_ECORRUPT, "seq %" PRIu64 " of epoch %" PRIu32
+	    " is stored already above the mark", r->seq, st->epoch);
+	*stop = 1;
+	return 0;
+}
+
+static int
+apply_record(struct store *s, MDB_txn *txn, struct apply_arg *a,
+    struct site *st, struct store_batch *b, const Msosync__Record *r,
+    int *stop)
+{
+	Msosync__Event	*ev = NULL;
+	uint8_t		 h[CHAIN_HASH_LEN];
+	size_t		 idlen;
+	int		 rc = 0;
+
+	*stop = 1;
+	if (r == NULL || r->seq == 0) {
+		say(b, MSOSYNC_EPROTO, "a record without a seq");
+		return 0;
+	}
+	if (r->seq <= st->hwm) {
+		b->retransmits++;
+		*stop = 0;
+		return 0;
+	}
+	if (r->seq != st->hwm + 1) {
+		say(b, MSOSYNC_EGAP, "gap: expected seq %" PRIu64 ", got %"
+		    PRIu64, st->hwm + 1, r->seq);
+		return 0;
+	}
+	if (r->hash.len != CHAIN_HASH_LEN) {
+		say(b, MSOSYNC_EPROTO, "seq %" PRIu64 ": a hash of %zu bytes",
+		    r->seq, r->hash.len);
+		return 0;
+	}
+	if (!st->resync) {
+		chain_hash(st->head, r->seq, r->event.data, r->event.len, h);
+		if (memcmp(h, r->hash.data, CHAIN_HASH_LEN) != 0) {
+			st->chain_broken = 1;
+			st->broken_seq = r->seq;
+			add_alert(st, a->now, "chain_mismatch",
+			    "seq %" PRIu64 ": hash mismatch", r->seq);
+			say(b, MSOSYNC_ECHAIN, "seq %" PRIu64 ": hash mismatch",
+			    r->seq);
+			return 0;
+		}
+	}
+	/* Lenient: unknown fields are kept, so newer agents get through. */
+	ev = msosync__event__unpack(NULL, r->event.len, r->event.data);
+	if (ev == NULL) {
+		say(b, MSOSYNC_EPROTO, "seq %" PRIu64 ": the event does not "
+		    "decode", r->seq);
+		goto done;
+	}
+	if (ev->site_id != b->site_id) {
+		say(b, MSOSYNC_EINVAL, "event seq %" PRIu64 " names site %"
+		    PRIu32, r->seq, ev->site_id);
+		goto done;
+	}
+	if (ev->seq != r->seq) {
+		say(b, MSOSYNC_EPROTO, "seq %" PRIu64 ": the event says seq %"
+		    PRIu64, r->seq, ev->seq);
+		goto done;
+	}
+	idlen = ev->event_id != NULL ? strlen(ev->event_id) : 0;
+	if (idlen == 0 || idlen > STORE_EVENT_ID_MAX) {
+		say(b, MSOSYNC_EPROTO, "seq %" PRIu64 ": an event_id of %zu "
+		    "bytes", r->seq, idlen);
+		goto done;
+	}
+	*stop = 0;
+	if ((rc = keep_event(s, txn, st, b, r, ev, stop)) != 0 || *stop)
+		goto done;
+	if (st->resync) {
+		/* The operator's decision: the chain goes on from here. */
+		add_anchor(st, st->epoch, r->seq);
+		st->resync = 0;
+	}
+	st->hwm = r->seq;
+	memcpy(st->head, r->hash.data, CHAIN_HASH_LEN);
+done:
+	if (ev != NULL)
+		msosync__event__free_unpacked(ev, NULL);
+	return rc;
+}
+
+static int
+apply_batch(struct store *s, MDB_txn *txn, struct apply_arg *a,
+    struct store_batch *b)
+{
+	struct site	*st;
+	int		 rc, stop = 0;
+
+	if ((rc = cached_site(s, txn, a, b->site_id, &st)) != 0)
+		return rc;
+	if (st->bad) {
+		say(b, MSOSYNC_ECORRUPT, "site %" PRIu32 ": its stored state "
+		    "does not decode", b->site_id);
+		return 0;
+	}
+	if (!st->found) {
+		say(b, MSOSYNC_EPROTO, "unknown site: send hello");
+		return 0;
+	}
+	st->last_seen = a->now;
+	st->dirty = 1;
+	if (b->epoch == NULL || memcmp(b->epoch, st->epochs[st->epoch - 1],
+	    STORE_EPOCH_LEN) != 0) {
+		say(b, MSOSYNC_EPROTO, "stale epoch: send hello");
+		return 0;
+	}
+	if (st->chain_broken)
+		say(b, MSOSYNC_EREFUSED, "chain broken at seq %" PRIu64
+		    ": waiting for an operator (msoctl site resume)",
+		    st->broken_seq);
+	else
+		for (size_t i = 0; i < b->nrec && !stop; i++)
+			if ((rc = apply_record(s, txn, a, st, b, b->rec[i],
+			    &stop)) != 0)
+				return rc;
+	b->acked_seq = st->hwm;
+	memcpy(b->acked_hash, st->head, CHAIN_HASH_LEN);
+	return 0;
+}
+
+static int
+apply_all(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct apply_arg	*a = arg;
+	int			 rc;
+
+	/* Maybe a second run after the map grew: start from scratch. */
+	drop_cache(a);
+	for (size_t i = 0; i < a->n; i++)
+		reset(&a->b[i]);
+	for (size_t i = 0; i < a->n; i++)
+		if ((rc = apply_batch(s, txn, a, &a->b[i])) != 0)
+			return rc;
+	for (size_t i = 0; i < a->nsites; i++)
+		if (a->sites[i].dirty &&
+		    (rc = site_save(s, txn, &a->sites[i])) != 0)
+			return rc;
+	return 0;
+}
+
+int
+store_apply(struct store *s, struct store_batch *b, size_t n)
+{
+	struct apply_arg	a;
+	int			rc;
+
+	if (n == 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.b = b;
+	a.n = n;
+	a.sites = xcalloc(n, sizeof(*a.sites));
+	a.now = clock_now_ms();
+	if (s->broken)
+		rc = MSOSYNC_EPANIC;
+	else if ((rc = fit_map(s, s->apply_max)) != 0)
+		rc = xlate(rc);
+	else
+		rc = write_txn(s, s->apply_max, apply_all, &a);
+	drop_cache(&a);
+	free(a.sites);
+	if (rc != 0)
+		for (size_t i = 0; i < n; i++) {
+			reset(&b[i]);
+			say(&b[i], rc, "store: %s", msosync_strerror(rc));
+		}
+	return rc;
+}
+
+void
+store_set_hook(struct store *s, store_hook_fn fn, void *arg)
+{
+	s->hook = fn;
+	s->hook_arg = fn != NULL ? arg : NULL;
+}
+
+struct resume_arg {
+	uint32_t	 site;
+	const char	*reason;
+	int64_t		 now;
+};
+
+static int
+resume_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct resume_arg	*r = arg;
+	struct site		 st;
+	int			 rc;
+
+	if ((rc = site_load(s, txn, r->site, &st)) != 0)
+		goto done;
+	if (st.bad)
+		rc = MSOSYNC_ECORRUPT;
+	else if (!st.found)
+		rc = MSOSYNC_ENOTFOUND;
+	else if (!st.chain_broken)
+		rc = MSOSYNC_EINVAL;
+	if (rc != 0)
+		goto done;
+	st.chain_broken = 0;
+	st.resync = 1;
+	add_alert(&st, r->now, "resumed", "chain broken at seq %" PRIu64
+	    " accepted: %s", st.broken_seq, r->reason);
+	rc = site_save(s, txn, &st);
+done:
+	site_clear(&st);
+	return rc;
+}
+
+int
+store_resume(struct store *s, uint32_t site_id, const char *reason)
+{
+	struct resume_arg	r;
+
+	if (reason == NULL || reason[0] == '\0')
+		return MSOSYNC_EINVAL;
+	r.site = site_id;
+	r.reason = reason;
+	r.now = clock_now_ms();
+	return write_txn(s, s->max_bytes, resume_txn, &r);
+}
+
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src != NULL ? src : "");
+}
+
+int
+store_site(struct store *s, uint32_t site_id, struct store_site_info *out)
+{
+	MDB_txn		*txn = NULL;
+	struct site	 st;
+	int		 rc;
+
+	memset(&st, 0, sizeof(st));
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto done;
+	if ((rc = site_load(s, txn, site_id, &st)) != 0)
+		goto done;
+	if (st.bad) {
+		rc = MSOSYNC_ECORRUPT;
+		goto done;
+	}
+	if (!st.found) {
+		rc = MSOSYNC_ENOTFOUND;
+		goto done;
+	}
+	memset(out, 0, sizeof(*out));
+	out->site_id = site_id;
+	out->epoch_ord = st.epoch;
+	memcpy(out->epoch, st.epochs[st.epoch - 1], STORE_EPOCH_LEN);
+	hex(out->epoch, STORE_EPOCH_LEN, out->epoch_hex);
+	out->hwm = st.hwm;
+	memcpy(out->head_hash, st.head, CHAIN_HASH_LEN);
+	out->events = st.events;
+	out->duplicates = st.dups;
+	out->chain_broken = st.chain_broken;
+	out->broken_seq = st.broken_seq;
+	out->resync = st.resync;
+	out->last_seen_ms = st.last_seen;
+	out->nalerts = st.nalerts;
+	for (size_t i = 0; i < st.nalerts; i++) {
+		out->alerts[i].at_ms = st.alerts[i].at_ms;
+		copy_str(out->alerts[i].kind, sizeof(out->alerts[i].kind),
+		    st.alerts[i].kind);
+		copy_str(out->alerts[i].message,
+		    sizeof(out->alerts[i].message), st.alerts[i].message);
+	}
+done:
+	site_clear(&st);
+	mdb_txn_abort(txn);
+	return xlate(rc);
+}
+
+/*
+ * The accessors' common entry: the db by name, the key's size, and a
+ * transaction a failed put has not killed already.
+ */
+static int
+agg_dbi(struct store_txn *t, const char *db, size_t klen, MDB_dbi *dbi)
+{
+	if (t->mdb_rc != 0)
+		return xlate(t->mdb_rc);
+	if (db == NULL || klen == 0 ||
+	    klen > (size_t)mdb_env_get_maxkeysize(t->s->env))
+		return MSOSYNC_EINVAL;
+	for (size_t i = 0; i < NAGG; i++)
+		if (strcmp(db, agg_names[i]) == 0) {
+			*dbi = t->s->agg[i];
+			return 0;
+		}
+	return MSOSYNC_EINVAL;
+}
+
+/* Remember the first failure that leaves the txn unusable. */
+static int
+txn_rc(struct store_txn *t, int rc)
+{
+	if (rc != 0 && rc != MDB_NOTFOUND && t->mdb_rc == 0)
+		t->mdb_rc = rc;
+	return xlate(rc);
+}
+
+int
+store_txn_get(struct store_txn *t, const char *db, const void *key,
+    size_t klen, const void **valp, size_t *vlen)
+{
+	MDB_dbi	dbi;
+	MDB_val	k, v;
+	int	rc;
+
+	if ((rc = agg_dbi(t, db, klen, &dbi)) != 0)
+		return rc;
+	k = val(key, klen);
+	if ((rc = mdb_get(t->txn, dbi, &k, &v)) != 0)
+		return txn_rc(t, rc);
+	*valp = v.mv_data;
+	*vlen = v.mv_size;
+	return 0;
+}
+
+int
+store_txn_put(struct store_txn *t, const char *db, const void *key,
+    size_t klen, const void *value, size_t vlen)
+{
+	MDB_dbi	dbi;
+	MDB_val	k, v;
+	int	rc;
+
+	if ((rc = agg_dbi(t, db, klen, &dbi)) != 0)
+		return rc;
+	if (t->rdonly)
+		return -EROFS;
+	k = val(key, klen);
+	v = val(value, vlen);
+	return txn_rc(t, mdb_put(t->txn, dbi, &k, &v, 0));
+}
+
+int
+store_txn_del(struct store_txn *t, const char *db, const void *key,
+    size_t klen)
+{
+	MDB_dbi	dbi;
+	MDB_val	k;
+	int	rc;
+
+	if ((rc = agg_dbi(t, db, klen, &dbi)) != 0)
+		return rc;
+	if (t->rdonly)
+		return -EROFS;
+	k = val(key, klen);
+	return txn_rc(t, mdb_del(t->txn, dbi, &k, NULL));
+}
+
+int
+store_txn_add_i64(struct store_txn *t, const char *db, const void *key,
+    size_t klen, const int64_t *delta, size_t n)
+{
+	MDB_dbi	 dbi;
+	MDB_val	 k, v;
+	uint8_t	 small[32 * 8], *buf;
+	size_t	 have = 0, m;
+	int	 rc;
+
+	if ((rc = agg_dbi(t, db, klen, &dbi)) != 0)
+		return rc;
+	if (t->rdonly)
+		return -EROFS;
+	k = val(key, klen);
+	rc = mdb_get(t->txn, dbi, &k, &v);
+	if (rc == 0) {
+		if (v.mv_size % 8 != 0)
+			return MSOSYNC_ECORRUPT;
+		have = v.mv_size / 8;
+	} else if (rc != MDB_NOTFOUND)
+		return txn_rc(t, rc);
+	m = have > n ? have : n;
+	if (m == 0)
+		return MSOSYNC_EINVAL;
+	buf = m <= sizeof(small) / 8 ? small : xmalloc(m * 8);
+	/* v points into the map: copy it out before the put. */
+	if (have > 0)
+		memcpy(buf, v.mv_data, have * 8);
+	memset(buf + have * 8, 0, (m - have) * 8);
+	for (size_t i = 0; i < n; i++)
+		put64(buf + 8 * i, get64(buf + 8 * i) + (uint64_t)delta[i]);
+	v = val(buf, m * 8);
+	rc = txn_rc(t, mdb_put(t->txn, dbi, &k, &v, 0));
+	if (buf != small)
+		free(buf);
+	return rc;
+}
+
+int
+store_txn_get_i64(struct store_txn *t, const char *db, const void *key,
+    size_t klen, int64_t *out, size_t n)
+{
+	const uint8_t	*p;
+	const void	*vp;
+	size_t		 vlen;
+	int		 rc;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = 0;
+	if ((rc = store_txn_get(t, db, key, klen, &vp, &vlen)) != 0)
+		return rc;
+	if (vlen % 8 != 0)
+		return MSOSYNC_ECORRUPT;
+	p = vp;
+	for (size_t i = 0; i < n && i < vlen / 8; i++)
+		out[i] = (int64_t)get64(p + 8 * i);
+	return 0;
+}
+
+int
+store_txn_scan(struct store_txn *t, const char *db, const void *prefix,
+    size_t plen, store_scan_fn fn, void *arg)
+{
+	MDB_cursor	*c = NULL;
+	MDB_dbi		 dbi;
+	MDB_val		 k, v;
+	int		 rc, ret = 0;
+
+	/* An empty prefix is every key: check the db name alone. */
+	if ((rc = agg_dbi(t, db, plen > 0 ? plen : 1, &dbi)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0)
+		goto done;
+	k = val(prefix, plen);
+	rc = mdb_cursor_get(c, &k, &v, plen > 0 ? MDB_SET_RANGE : MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if ((ret = fn(arg, k.mv_data, k.mv_size, v.mv_data,
+		    v.mv_size)) != 0)
+			break;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(c);
+	if (ret != 0)
+		return ret;
+	return txn_rc(t, rc);
+}
+
+int
+store_read(struct store *s, int (*fn)(void *arg, struct store_txn *t),
+    void *arg)
+{
+	struct store_txn	t;
+	MDB_txn			*txn = NULL;
+	int			 rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return xlate(rc);
+	t.s = s;
+	t.txn = txn;
+	t.rdonly = 1;
+	t.mdb_rc = 0;
+	s->snapshots++;
+	rc = fn(arg, &t);
+	s->snapshots--;
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/*
+ * Let a long walk breathe: drop the read snapshot and take a fresh one,
+ * so a reader never pins old pages for long. The walks that use this
+ * read append-only data, and reposition by key afterwards.
+ */
+static int
+renew(MDB_txn *txn, MDB_cursor **c, size_t n)
+{
+	int	rc;
+
+	mdb_txn_reset(txn);
+	if ((rc = mdb_txn_renew(txn)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = mdb_cursor_renew(txn, c[i])) != 0)
+			return rc;
+	return 0;
+}
+
+/* Put cursor c back at the first key >= key (a saved copy). */
+static int
+seek(MDB_cursor *c, const uint8_t *key, size_t klen, MDB_val *k, MDB_val *v)
+{
+	*k = val(key, klen);
+	return mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+}
+
+static int
+keycmp(const MDB_val *a, const MDB_val *b)
+{
+	size_t	n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+	int	c = memcmp(a->mv_data, b->mv_data, n);
+
+	if (c != 0)
+		return c;
+	return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+}
+
+int
+store_count_site_events(struct store *s, uint32_t site_id, uint64_t *n)
+{
+	MDB_txn		*txn = NULL;
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	uint8_t		 key[MAXKEY];
+	size_t		 klen, since = 0;
+	uint64_t	 count = 0;
+	int		 rc;
+
+	*n = 0;
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto done;
+	s->snapshots++;
+	if ((rc = mdb_cursor_open(txn, s->events, &c)) != 0)
+		goto done;
+	mkkey(key, site_id, 0, 0);
+	rc = seek(c, key, KEY_LEN, &k, &v);
+	while (rc == 0 && k.mv_size >= 4 && get32(k.mv_data) == site_id) {
+		count++;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		if (rc != 0 || ++since < CHUNK)
+			continue;
+		/* k is the next key to count: resume there, fresh. */
+		klen = k.mv_size;
+		memcpy(key, k.mv_data, klen);
+		if ((rc = renew(txn, &c, 1)) != 0)
+			goto done;
+		since = 0;
+		rc = seek(c, key, klen, &k, &v);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	if (rc == 0)
+		*n = count;
+done:
+	mdb_cursor_close(c);
+	if (txn != NULL) {
+		mdb_txn_abort(txn);
+		s->snapshots--;
+	}
+	return xlate(rc);
+}
+
+/* What store_verify carries from one record to the next. */
+struct verify {
+	struct store	*s;
+	MDB_txn		*txn;
+	store_report_fn	 report;
+	void		*arg;
+	uint64_t	 checked;
+	uint64_t	 problems;
+	int		 in_site;
+	struct site	 st;		/* the site walked, from this snapshot */
+	uint64_t	 nevents;
+	uint64_t	 ndups;
+	uint32_t	 ord;		/* epoch walked, 0 before the first */
+	uint64_t	 next;		/* the seq expected next */
+	int		 lost;		/* the chain cannot be followed: trust
+					   the next stored hash */
+	int		 cur_seen;	/* walked the site's current epoch */
+	uint8_t		 prev[CHAIN_HASH_LEN];
+	uint32_t	*seen;		/* sites with records, ascending */
+	size_t		 nseen;
+	size_t		 capseen;
+};
+
+static void	problem(struct verify *, uint32_t, uint32_t, uint64_t,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+problem(struct verify *v, uint32_t site, uint32_t ord, uint64_t seq,
+    const char *fmt, ...)
+{
+	char	msg[256];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	v->problems++;
+	if (v->report != NULL)
+		v->report(v->arg, site, ord, seq, msg);
+}
+
+static int
+state_usable(const struct site *st)
+{
+	return st->found && !st->bad;
+}
+
+static int
+verify_start_site(struct verify *v, uint32_t site)
+{
+	int	rc;
+
+	site_clear(&v->st);
+	if ((rc = site_load(v->s, v->txn, site, &v->st)) != 0)
+		return rc;
+	if (v->st.bad)
+		problem(v, site, 0, 0, "the site's state does not decode");
+	else if (!v->st.found)
+		problem(v, site, 0, 0, "records but no state for the site");
+	v->in_site = 1;
+	v->nevents = 0;
+	v->ndups = 0;
+	v->ord = 0;
+	v->cur_seen = 0;
+	if (v->nseen == v->capseen) {
+		v->capseen = v->capseen == 0 ? 64 : v->capseen * 2;
+		v->seen = xrealloc(v->seen, v->capseen * sizeof(*v->seen));
+	}
+	v->seen[v->nseen++] = site;
+	return 0;
+}
+
+static void
+verify_end_epoch(struct verify *v)
+{
+	const struct site	*st = &v->st;
+
+	if (v->ord == 0 || !state_usable(st) || v->ord != st->epoch)
+		return;
+	v->cur_seen = 1;
+	if (v->next - 1 != st->hwm)
+		problem(v, st->id, v->ord, v->next - 1, "the epoch ends at seq %"
+		    PRIu64 " but the site's mark is %" PRIu64, v->next - 1,
+		    st->hwm);
+	else if (memcmp(v->prev, st->head, CHAIN_HASH_LEN) != 0)
+		problem(v, st->id, v->ord, st->hwm, "the chain does not end "
+		    "in the site's head hash");
+}
+
+static void
+verify_end_site(struct verify *v)
+{
+	const struct site	*st = &v->st;
+
+	verify_end_epoch(v);
+	if (state_usable(st)) {
+		if (!v->cur_seen && (st->hwm != 0 ||
+		    memcmp(st->head, chain_genesis, CHAIN_HASH_LEN) != 0))
+			problem(v, st->id, st->epoch, st->hwm, "no records in "
+			    "the current epoch but the mark is at seq %" PRIu64,
+			    st->hwm);
+		if (v->nevents != st->events)
+			problem(v, st->id, 0, 0, "holds %" PRIu64 " events, the "
+			    "state counts %" PRIu64, v->nevents, st->events);
+		if (v->ndups != st->dups)
+			problem(v, st->id, 0, 0, "holds %" PRIu64 " duplicates, "
+			    "the state counts %" PRIu64, v->ndups, st->dups);
+	}
+	site_clear(&v->st);
+	v->in_site = 0;
+}
+
+/* A duplicate's event_id must be held, by another record. */
+static int
+verify_dup(struct verify *v, uint32_t site, uint32_t ord, uint64_t seq,
+    const uint8_t *event, size_t len)
+{
+	Msosync__Event	*ev;
+	MDB_val		 k, d;
+	uint8_t		 idk[4 + STORE_EVENT_ID_MAX];
+	size_t		 idlen;
+	int		 rc = 0;
+
+	ev = msosync__event__unpack(NULL, len, event);
+	idlen = ev != NULL && ev->event_id != NULL ? strlen(ev->event_id) : 0;
+	if (idlen == 0 || idlen > STORE_EVENT_ID_MAX) {
+		problem(v, site, ord, seq, "a duplicate whose event does not "
+		    "decode");
+		goto done;
+	}
+	put32(idk, site);
+	memcpy(idk + 4, ev->event_id, idlen);
+	k = val(idk, 4 + idlen);
+	rc = mdb_get(v->txn, v->s->ids, &k, &d);
+	if (rc == MDB_NOTFOUND) {
+		problem(v, site, ord, seq, "a duplicate of an event_id not "
+		    "held");
+		rc = 0;
+	} else if (rc == 0 && (d.mv_size != IDV_LEN ||
+	    (get32(d.mv_data) == ord &&
+	    get64((const uint8_t *)d.mv_data + 4) == seq)))
+		problem(v, site, ord, seq, "a duplicate indexed as an event");
+done:
+	if (ev != NULL)
+		msosync__event__free_unpacked(ev, NULL);
+	return rc;
+}
+
+static int
+verify_record(struct verify *v, const MDB_val *k, const MDB_val *d, int dup)
+{
+	const uint8_t	*kp = k->mv_data, *rec = d->mv_data;
+	uint8_t		 h[CHAIN_HASH_LEN];
+	uint32_t	 site, ord;
+	uint64_t	 seq;
+	int		 rc;
+
+	v->checked++;
+	if (k->mv_size != KEY_LEN) {
+		problem(v, 0, 0, 0, "%s: a key of %zu bytes",
+		    dup ? "dups" : "events", k->mv_size);
+		return 0;
+	}
+	site = get32(kp);
+	ord = get32(kp + 4);
+	seq = get64(kp + 8);
+	if (!v->in_site || site != v->st.id) {
+		if (v->in_site)
+			verify_end_site(v);
+		if ((rc = verify_start_site(v, site)) != 0)
+			return rc;
+	}
+	if (ord != v->ord) {
+		verify_end_epoch(v);
+		v->ord = ord;
+		v->next = 1;
+		v->lost = 0;
+		memcpy(v->prev, chain_genesis, CHAIN_HASH_LEN);
+		if (state_usable(&v->st) && (ord == 0 || ord > v->st.epoch))
+			problem(v, site, ord, seq, "records under an epoch "
+			    "ordinal the site does not have");
+	}
+	if (dup)
+		v->ndups++;
+	else
+		v->nevents++;
+	if (seq < v->next) {
+		problem(v, site, ord, seq, "seq stored twice");
+		v->lost = 1;
+	} else if (seq > v->next) {
+		problem(v, site, ord, seq, "seqs %" PRIu64 " to %" PRIu64
+		    " are missing", v->next, seq - 1);
+		v->lost = 1;
+	}
+	v->next = seq + 1;
+	if (d->mv_size < CHAIN_HASH_LEN) {
+		problem(v, site, ord, seq, "a record of %zu bytes", d->mv_size);
+		v->lost = 1;
+		return 0;
+	}
+	/* An anchor is where an operator accepted the site's chain. */
+	if (!v->lost && !is_anchor(&v->st, ord, seq)) {
+		chain_hash(v->prev, seq, rec + CHAIN_HASH_LEN,
+		    d->mv_size - CHAIN_HASH_LEN, h);
+		if (memcmp(h, rec, CHAIN_HASH_LEN) != 0)
+			problem(v, site, ord, seq, "hash mismatch");
+	}
+	/* Go on from the stored hash: one bad record, one report. */
+	memcpy(v->prev, rec, CHAIN_HASH_LEN);
+	v->lost = 0;
+	if (dup)
+		return verify_dup(v, site, ord, seq, rec + CHAIN_HASH_LEN,
+		    d->mv_size - CHAIN_HASH_LEN);
+	return 0;
+}
+
+/* Records of events and dups, merged in key order (the chain's order). */
+static int
+verify_records(struct verify *v)
+{
+	MDB_cursor	*c[2] = { NULL, NULL };
+	MDB_val		 k[2], d[2];
+	uint8_t		 saved[2][MAXKEY];
+	size_t		 slen[2], since = 0;
+	int		 r[2], rc, i;
+
+	if ((rc = mdb_cursor_open(v->txn, v->s->events, &c[0])) != 0 ||
+	    (rc = mdb_cursor_open(v->txn, v->s->dups, &c[1])) != 0)
+		goto done;
+	for (i = 0; i < 2; i++)
+		r[i] = mdb_cursor_get(c[i], &k[i], &d[i], MDB_FIRST);
+	for (;;) {
+		for (i = 0; i < 2; i++)
+			if (r[i] != 0 && r[i] != MDB_NOTFOUND) {
+				rc = r[i];
+				goto done;
+			}
+		if (r[0] == MDB_NOTFOUND && r[1] == MDB_NOTFOUND)
+			break;
+		if (since == CHUNK) {
+			for (i = 0; i < 2; i++)
+				if (r[i] == 0) {
+					slen[i] = k[i].mv_size;
+					memcpy(saved[i], k[i].mv_data, slen[i]);
+				}
+			if ((rc = renew(v->txn, c, 2)) != 0)
+				goto done;
+			for (i = 0; i < 2; i++)
+				if (r[i] == 0)
+					r[i] = seek(c[i], saved[i], slen[i],
+					    &k[i], &d[i]);
+			/* The walked site's anchors, as of this snapshot. */
+			if (v->in_site) {
+				uint32_t id = v->st.id;
+
+				site_clear(&v->st);
+				if ((rc = site_load(v->s, v->txn, id,
+				    &v->st)) != 0)
+					goto done;
+			}
+			since = 0;
+			continue;
+		}
+		i = r[0] == 0 && (r[1] != 0 || keycmp(&k[0], &k[1]) <= 0) ?
+		    0 : 1;
+		if ((rc = verify_record(v, &k[i], &d[i], i == 1)) != 0)
+			goto done;
+		r[i] = mdb_cursor_get(c[i], &k[i], &d[i], MDB_NEXT);
+		since++;
+	}
+	if (v->in_site)
+		verify_end_site(v);
+done:
+	mdb_cursor_close(c[0]);
+	mdb_cursor_close(c[1]);
+	return rc;
+}
+
+static int
+cmp32(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sites that hold no record: their state must say so. */
+static int
+verify_empty_sites(struct verify *v)
+{
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, d;
+	struct site	 st;
+	uint8_t		 saved[MAXKEY];
+	size_t		 slen, since = 0;
+	uint32_t	 id;
+	int		 rc;
+
+	memset(&st, 0, sizeof(st));
+	if ((rc = mdb_cursor_open(v->txn, v->s->sites, &c)) != 0)
+		goto done;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (++since == CHUNK) {
+			slen = k.mv_size;
+			memcpy(saved, k.mv_data, slen);
+			if ((rc = renew(v->txn, &c, 1)) != 0)
+				goto done;
+			since = 0;
+			if ((rc = seek(c, saved, slen, &k, &d)) != 0)
+				break;
+		}
+		if (k.mv_size != 4) {
+			problem(v, 0, 0, 0, "sites: a key of %zu bytes",
+			    k.mv_size);
+			continue;
+		}
+		id = get32(k.mv_data);
+		if (bsearch(&id, v->seen, v->nseen, sizeof(*v->seen),
+		    cmp32) != NULL)
+			continue;
+		if ((rc = site_load(v->s, v->txn, id, &st)) != 0)
+			goto done;
+		if (st.bad)
+			problem(v, id, 0, 0, "the site's state does not decode");
+		else if (st.events != 0 || st.dups != 0 || st.hwm != 0)
+			problem(v, id, st.epoch, st.hwm, "no records, but the "
+			    "state counts %" PRIu64 " events, %" PRIu64
+			    " duplicates, mark %" PRIu64, st.events, st.dups,
+			    st.hwm);
+		else if (memcmp(st.head, chain_genesis, CHAIN_HASH_LEN) != 0)
+			problem(v, id, st.epoch, 0, "no records, but the head "
+			    "hash is not genesis");
+		site_clear(&st);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	site_clear(&st);
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+store_verify(struct store *s, store_report_fn report, void *arg,
+    uint64_t *checked)
+{
+	struct verify	v;
+	int		rc;
+
+	memset(&v, 0, sizeof(v));
+	v.s = s;
+	v.report = report;
+	v.arg = arg;
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &v.txn)) != 0)
+		goto done;
+	s->snapshots++;
+	if ((rc = verify_records(&v)) != 0)
+		goto done;
+	rc = verify_empty_sites(&v);
+done:
+	if (v.txn != NULL) {
+		mdb_txn_abort(v.txn);
+		s->snapshots--;
+	}
+	site_clear(&v.st);
+	free(v.seen);
+	if (checked != NULL)
+		*checked = v.checked;
+	if (rc == 0 && v.problems > 0)
+		rc = MSOSYNC_ECHAIN;
+	return xlate(rc);
+}
+
+int
+store_reader_check(struct store *s, int *dead)
+{
+	int	n = 0, rc;
+
+	rc = mdb_reader_check(s->env, &n);
+	if (dead != NULL)
+		*dead = n;
+	return xlate(rc);
+}
+
+size_t
+store_bytes(const struct store *s)
+{
+	MDB_envinfo	info;
+	MDB_stat	st;
+
+	if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0)
+		return 0;
+	return (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+}
+
+size_t
+store_max_bytes(const struct store *s)
+{
+	return s->max_bytes;
+}
