@@ -13,5 +13,9 @@ int	cmd_simulate(int argc, char **argv);
 int	cmd_validate(int argc, char **argv);
 int	cmd_submit(int argc, char **argv);
 int	cmd_status(int argc, char **argv);
+int	cmd_token(int argc, char **argv);
+int	cmd_sites(int argc, char **argv);
+int	cmd_verify(int argc, char **argv);
+int	cmd_site(int argc, char **argv);
 
 #endif

@@ -18,6 +18,17 @@ static const struct command {
 } commands[] = {
 	{ "keygen", cmd_keygen,
 	  "keygen PATH                  write PATH.key (secret, 0600) and PATH.pub" },
+	{ "token", cmd_token,
+	  "token new NAME --tokens-file FILE\n"
+	  "                               append NAME HASH; print the token once" },
+	{ "sites", cmd_sites,
+	  "sites [--hub URL] [--token T] [--format table|csv|json]\n"
+	  "                               hub: every site, state, hwm, lag, alerts" },
+	{ "verify", cmd_verify,
+	  "verify [--hub URL] [--token T] hub: recheck every stored chain" },
+	{ "site", cmd_site,
+	  "site resume ID --reason TEXT  after a chain alert: accept the site's chain\n"
+	  "                               from here on; the decision is logged" },
 	{ "simulate", cmd_simulate,
 	  "simulate [--sites N] [--days D] [--rate EVENTS_PER_DAY] [--seed S]\n"
 	  "         [--end YYYY-MM-DD] [--out DIR]\n"

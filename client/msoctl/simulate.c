@@ -345,7 +345,7 @@ static const struct prepaid {
 }, tiers[] = {
 	{ "MEM-GLOW", 14900, 14900 },
 	{ "MEM-VIP",  19900, 19900 },
-};
+}, giftcard = { "GIFT-CARD", 5000, 50000 };
 
 #define EXP(x)		MSOSYNC__EXPENSE__CATEGORY__##x
 #define WEEKLY		0x80
@@ -1145,7 +1145,7 @@ plan_visit(struct sim *s, int d, unsigned wd)
 		prepaid_line(s, &packages[below(g, 3)], CAT(PACKAGE), staff,
 		    &ln[n++]);
 	if (n < 4 && chance(g, 10))
-		prepaid_line(s, &(struct prepaid){ "GIFT-CARD", 5000, 50000 },
+		prepaid_line(s, &giftcard,
 		    CAT(GIFT_CARD), staff, &ln[n++]);
 	plan_ticket(s, d, done + range(g, 60, 300), ln, n, client, 1);
 }
@@ -1160,7 +1160,7 @@ plan_walkin(struct sim *s, int d, unsigned wd)
 	uint8_t		 staff = pick_staff(s, wd, RM(FRONT_DESK));
 
 	if (chance(g, 300))
-		prepaid_line(s, &(struct prepaid){ "GIFT-CARD", 5000, 50000 },
+		prepaid_line(s, &giftcard,
 		    CAT(GIFT_CARD), staff, &ln[n++]);
 	else {
 		retail_line(s, staff, NULL, &ln[0]);

@@ -472,8 +472,8 @@ check_site(struct loader *l, const struct section *s)
 			err_at(l, s->key_line[k], "site %u: %s does not apply "
 			    "to fee_model %s", s->id, keys[k].name, model);
 	}
-	if (is_good(s, K_FEE_FLOOR) && is_good(s, K_FEE_CAP) && r->fee_cap_cents != 0 &&
-	    r->fee_floor_cents > r->fee_cap_cents)
+	if (is_good(s, K_FEE_FLOOR) && is_good(s, K_FEE_CAP) &&
+	    r->fee_cap_cents != 0 && r->fee_floor_cents > r->fee_cap_cents)
 		err_at(l, s->key_line[K_FEE_FLOOR], "site %u: fee_floor_cents "
 		    "%lld is above fee_cap_cents %lld", s->id,
 		    r->fee_floor_cents, r->fee_cap_cents);

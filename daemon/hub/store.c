@@ -46,7 +46,9 @@
 /* Replication invariants stay checked in release builds. */
 #define INVARIANT(c)	((c) ? (void)0 : invariant(#c, __func__, __LINE__))
 
-static const char *const agg_names[NAGG] = { "rollups", "contracts", "clients" };
+static const char *const agg_names[NAGG] = {
+	"rollups", "contracts", "clients"
+};
 
 struct store {
 	MDB_env		*env;
@@ -69,7 +71,7 @@ struct store_txn {
 	struct store	*s;
 	MDB_txn		*txn;
 	int		 rdonly;
-	int		 mdb_rc;	/* first hard LMDB failure: txn is dead */
+	int		 mdb_rc;	/* first hard LMDB failure: dead txn */
 };
 
 struct anchor {
@@ -291,7 +293,7 @@ write_txn(struct store *s, size_t limit, txn_fn fn, void *arg)
 		txn = NULL;
 		if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) == 0 &&
 		    (rc = fn(s, txn, arg)) == 0) {
-			rc = mdb_txn_commit(txn);	/* frees txn in any case */
+			rc = mdb_txn_commit(txn);	/* frees txn, always */
 			txn = NULL;
 		}
 		mdb_txn_abort(txn);
@@ -634,6 +636,11 @@ store_open(const char *dir, size_t max_bytes, struct store **out)
 
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail;
+	/* The walks copy keys into MAXKEY buffers. */
+	if (mdb_env_get_maxkeysize(s->env) >= MAXKEY) {
+		rc = MSOSYNC_ECONFIG;
+		goto fail;
+	}
 	if ((rc = mdb_env_set_maxdbs(s->env, MAXDBS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, start)) != 0)
 		goto fail;
@@ -708,7 +715,8 @@ hello_txn(struct store *s, MDB_txn *txn, void *arg)
 		memcpy(st.head, chain_genesis, CHAIN_HASH_LEN);
 	} else {
 		for (i = 0; i < st.nepochs; i++)
-			if (memcmp(st.epochs[i], h->epoch, STORE_EPOCH_LEN) == 0)
+			if (memcmp(st.epochs[i], h->epoch,
+			    STORE_EPOCH_LEN) == 0)
 				break;
 		if (i + 1 < st.nepochs) {
 			/* A journal the site gave up: never take it back. */
@@ -721,7 +729,7 @@ hello_txn(struct store *s, MDB_txn *txn, void *arg)
 			add_epoch(&st, h->epoch);
 			st.hwm = 0;
 			memcpy(st.head, chain_genesis, CHAIN_HASH_LEN);
-			/* A new journal's chain starts from genesis: no anchor. */
+			/* A new journal chains from genesis: no anchor. */
 			st.resync = 0;
 			add_alert(&st, h->now, "epoch_changed",
 			    "epoch changed from %s to %s (ordinal %" PRIu32 ")",
@@ -829,7 +837,8 @@ put_record(MDB_txn *txn, MDB_dbi dbi, const uint8_t key[KEY_LEN],
 	MDB_val	v = val(NULL, CHAIN_HASH_LEN + r->event.len);
 	int	rc;
 
-	if ((rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE)) != 0)
+	rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+	if (rc != 0)
 		return rc;
 	memcpy(v.mv_data, r->hash.data, CHAIN_HASH_LEN);
 	if (r->event.len > 0)
@@ -1336,7 +1345,8 @@ store_txn_scan(struct store_txn *t, const char *db, const void *prefix,
 	k = val(prefix, plen);
 	rc = mdb_cursor_get(c, &k, &v, plen > 0 ? MDB_SET_RANGE : MDB_FIRST);
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		if (plen > 0 && (k.mv_size < plen ||
+		    memcmp(k.mv_data, prefix, plen) != 0))
 			break;
 		if ((ret = fn(arg, k.mv_data, k.mv_size, v.mv_data,
 		    v.mv_size)) != 0)
@@ -1464,7 +1474,7 @@ struct verify {
 	uint64_t	 checked;
 	uint64_t	 problems;
 	int		 in_site;
-	struct site	 st;		/* the site walked, from this snapshot */
+	struct site	 st;		/* the site walked, as of this txn */
 	uint64_t	 nevents;
 	uint64_t	 ndups;
 	uint32_t	 ord;		/* epoch walked, 0 before the first */
@@ -1536,9 +1546,9 @@ verify_end_epoch(struct verify *v)
 		return;
 	v->cur_seen = 1;
 	if (v->next - 1 != st->hwm)
-		problem(v, st->id, v->ord, v->next - 1, "the epoch ends at seq %"
-		    PRIu64 " but the site's mark is %" PRIu64, v->next - 1,
-		    st->hwm);
+		problem(v, st->id, v->ord, v->next - 1, "the epoch ends at "
+		    "seq %" PRIu64 " but the site's mark is %" PRIu64,
+		    v->next - 1, st->hwm);
 	else if (memcmp(v->prev, st->head, CHAIN_HASH_LEN) != 0)
 		problem(v, st->id, v->ord, st->hwm, "the chain does not end "
 		    "in the site's head hash");
@@ -1557,11 +1567,13 @@ verify_end_site(struct verify *v)
 			    "the current epoch but the mark is at seq %" PRIu64,
 			    st->hwm);
 		if (v->nevents != st->events)
-			problem(v, st->id, 0, 0, "holds %" PRIu64 " events, the "
-			    "state counts %" PRIu64, v->nevents, st->events);
+			problem(v, st->id, 0, 0, "holds %" PRIu64 " events, "
+			    "the state counts %" PRIu64, v->nevents,
+			    st->events);
 		if (v->ndups != st->dups)
-			problem(v, st->id, 0, 0, "holds %" PRIu64 " duplicates, "
-			    "the state counts %" PRIu64, v->ndups, st->dups);
+			problem(v, st->id, 0, 0, "holds %" PRIu64
+			    " duplicates, the state counts %" PRIu64,
+			    v->ndups, st->dups);
 	}
 	site_clear(&v->st);
 	v->in_site = 0;
@@ -1773,13 +1785,14 @@ verify_empty_sites(struct verify *v)
 			continue;
 		}
 		id = get32(k.mv_data);
-		if (bsearch(&id, v->seen, v->nseen, sizeof(*v->seen),
-		    cmp32) != NULL)
+		if (v->nseen > 0 && bsearch(&id, v->seen, v->nseen,
+		    sizeof(*v->seen), cmp32) != NULL)
 			continue;
 		if ((rc = site_load(v->s, v->txn, id, &st)) != 0)
 			goto done;
 		if (st.bad)
-			problem(v, id, 0, 0, "the site's state does not decode");
+			problem(v, id, 0, 0, "the site's state does not "
+			    "decode");
 		else if (st.events != 0 || st.dups != 0 || st.hwm != 0)
 			problem(v, id, st.epoch, st.hwm, "no records, but the "
 			    "state counts %" PRIu64 " events, %" PRIu64

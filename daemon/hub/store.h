@@ -72,7 +72,8 @@ void	store_close(struct store **s);
  * ordinal n + 1 with hwm 0 and head chain_genesis, raises the alert
  * "epoch_changed" and sets *epoch_changed to 1 (else 0).
  * *acked_seq and acked_hash get the site's hwm and chain head in the
- * (possibly new) current epoch: what the site should resume after.
+ * (possibly new) current epoch: what the site should resume after. A
+ * broken chain stays broken across a new epoch: an operator decides.
  * Returns 0, MSOSYNC_EREFUSED (a retired epoch of this site: that disk
  * was replaced), MSOSYNC_EFULL, MSOSYNC_ECORRUPT (the site's state does
  * not decode), MSOSYNC_EPANIC, or -errno. Outputs are set only on 0.
@@ -94,14 +95,15 @@ struct store_batch {
 	size_t				 nrec;
 	/* Outputs, set by store_apply. */
 	int				 result;	/* see store_apply */
-	uint64_t			 acked_seq;	/* the site's hwm after */
+	uint64_t			 acked_seq;	/* hwm after */
 	uint8_t				 acked_hash[CHAIN_HASH_LEN];
-	size_t				 applied;	/* new events stored */
-	size_t				 retransmits;	/* seq <= hwm: skipped */
-	size_t				 duplicates;	/* known event_id: skipped,
-							   the mark advanced */
+	size_t				 applied;	/* events stored */
+	size_t				 retransmits;	/* seq <= hwm */
+	size_t				 duplicates;	/* known event_id:
+							   skipped, the mark
+							   advanced */
 	char				 message[STORE_MESSAGE_MAX];
-							/* why, when result != 0 */
+					/* why, when result != 0 */
 };
 
 /*
@@ -254,7 +256,7 @@ struct store_site_info {
 	int			 resync;	/* resumed, no record since */
 	int64_t			 last_seen_ms;	/* last hello or batch */
 	size_t			 nalerts;
-	struct store_alert	 alerts[STORE_ALERTS_MAX];	/* oldest first */
+	struct store_alert	 alerts[STORE_ALERTS_MAX];	/* oldest 1st */
 };
 
 /* Returns 0, MSOSYNC_ENOTFOUND, MSOSYNC_ECORRUPT, or -errno. */

@@ -92,7 +92,8 @@ decide(struct zap *z, struct evzmq_msg *m, struct reply *r)
 	snprintf(addr, sizeof(addr), "?");
 	if (m->nparts > ADDRESS)
 		part_text(&m->part[ADDRESS], addr, sizeof(addr));
-	if (m->nparts < CRED || !part_is(&m->part[VERSION], ZAP_VERSION)) {
+	if (m->nparts <= MECHANISM ||
+	    !part_is(&m->part[VERSION], ZAP_VERSION)) {
 		refuse(r, "500", "malformed request", &z->stats.refused_other);
 		log_warnx("auth: malformed ZAP request (%zu frames) from %s",
 		    m->nparts, addr);

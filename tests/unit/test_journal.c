@@ -159,6 +159,24 @@ append_n(struct journal *j, size_t count, size_t len, int64_t at)
 	return rc;
 }
 
+/*
+ * Append until the journal is full: in batches of 50 (a refused batch
+ * appends nothing), then one by one for the last few.
+ */
+static int
+fill(struct journal *j, size_t len, int64_t at)
+{
+	int	rc;
+
+	while ((rc = append_n(j, 50, len, at)) == 0)
+		;
+	if (rc != MSOSYNC_EFULL)
+		return rc;
+	while ((rc = append_n(j, 1, len, at)) == 0)
+		;
+	return rc;
+}
+
 static uint64_t
 find_seq(struct journal *j, const char *id, unsigned *flags)
 {
@@ -701,7 +719,7 @@ test_full(void **state)
 	uint8_t		 hash[CHAIN_HASH_LEN];
 	uint64_t	 n = 0, bad = 99;
 	size_t		 pruned = 0;
-	int		 rc = 0;
+	int		 rc;
 
 	assert_int_equal(journal_open(f->dir, SITE, 1 * MIB, &f->j), 0);
 	/* a batch bigger than the budget: refused whole */
@@ -709,8 +727,8 @@ test_full(void **state)
 	assert_int_equal(journal_head_seq(f->j), 0);
 	assert_int_equal(find_seq(f->j, "id-1", NULL), 0);
 
-	while (n < 100000 && (rc = append_n(f->j, 1, 200, 7)) == 0)
-		n++;
+	rc = fill(f->j, 200, 7);
+	n = journal_head_seq(f->j);
 	assert_int_equal(rc, MSOSYNC_EFULL);
 	assert_true(n > 1000);
 	assert_true(fault.full_at_put + fault.full_at_commit > 0);
@@ -744,9 +762,7 @@ test_full(void **state)
 	 * Full again: appends stop short of the reserve (16 pages for this
 	 * budget) even though the ack and the prune grew the map into it.
 	 */
-	while ((rc = append_n(f->j, 1, 200, 7)) == 0)
-		;
-	assert_int_equal(rc, MSOSYNC_EFULL);
+	assert_int_equal(fill(f->j, 200, 7), MSOSYNC_EFULL);
 	assert_true(journal_bytes(f->j) <= 1 * MIB - 16 * 4096);
 	assert_int_equal(journal_set_acked(f->j, journal_head_seq(f->j)), 0);
 	assert_int_equal(journal_prune(f->j, journal_head_seq(f->j), INT64_MAX,
@@ -780,7 +796,6 @@ test_full_injected(void **state)
 	struct fx	*f = *state;
 	uint8_t		 hash[CHAIN_HASH_LEN];
 	unsigned	 commits;
-	int		 rc;
 
 	/* at the budget from the start: a full commit is final */
 	assert_int_equal(journal_open(f->dir, SITE, 1 * MIB, &f->j), 0);
@@ -810,9 +825,7 @@ test_full_injected(void **state)
 	assert_int_equal(append_n(f->j, 2, 50, 1), 0);
 	assert_int_equal(journal_head_seq(f->j), 5);
 	/* the ack grew the map into the reserve; appends still stop short */
-	while ((rc = append_n(f->j, 1, 200, 1)) == 0)
-		;
-	assert_int_equal(rc, MSOSYNC_EFULL);
+	assert_int_equal(fill(f->j, 200, 1), MSOSYNC_EFULL);
 	assert_true(journal_bytes(f->j) <= 1 * MIB - 16 * 4096);
 	assert_int_equal(journal_set_acked(f->j, journal_head_seq(f->j)), 0);
 	journal_close(&f->j);

@@ -115,7 +115,7 @@ fake_main(void *arg)
 			if (zmq_msg_recv(&part[n], fk->router, 0) < 0)
 				return NULL;
 			more = zmq_msg_more(&part[n]);
-			if (n < 2)
+			if (n < 3)
 				n++;
 			else
 				zmq_msg_close(&part[n]);

@@ -546,6 +546,10 @@ test_protocol(void **state)
 		F("CURVE"), { fx->site7.bin, 31 },
 	};
 	struct frame	 truncated[] = { F("1.0"), F("48"), F("msosync") };
+	struct frame	 null[] = {
+		F("1.0"), F("50"), F("msosync"), F("192.0.2.1"), F(""),
+		F("NULL"),
+	};
 	struct frame	 stranger[] = {
 		F("1.0"), F("49"), F("msosync"), F("192.0.2.1"), F(""),
 		F("CURVE"), { fx->stranger.bin, 32 },
@@ -572,7 +576,9 @@ test_protocol(void **state)
 	expect_reply(out, n, "48", "500", "malformed request", "");
 	n = ask(fx, req, stranger, 7, out);
 	expect_reply(out, n, "49", "400", "unknown key", "");
-	expect_stats(fx, 1, 1, 1, 5);
+	n = ask(fx, req, null, 6, out);
+	expect_reply(out, n, "50", "400", "mechanism not allowed", "");
+	expect_stats(fx, 1, 1, 1, 6);
 }
 
 /* Only one ZAP handler per context: libzmq would pick one at random. */

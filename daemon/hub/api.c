@@ -1,0 +1,312 @@
+/*
+ * Hub HTTP routes. Handlers read the store in short read transactions and
+ * the receiver's live view; none of them writes but resume.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "clock.h"
+#include "httpd.h"
+#include "log.h"
+#include "msosync/error.h"
+#include "pbjson.h"
+#include "wire.h"
+
+static void
+put_time(struct buf *b, int64_t ms)
+{
+	char	t[40];
+
+	if (ms <= 0) {
+		buf_puts(b, "null");
+		return;
+	}
+	pbjson_format_time(ms, t);
+	buf_json_string(b, t, strlen(t));
+}
+
+static void
+put_str(struct buf *b, const char *key, const char *val)
+{
+	buf_printf(b, "\"%s\":", key);
+	buf_json_string(b, val ? val : "", val ? strlen(val) : 0);
+	buf_putc(b, ',');
+}
+
+static void
+site_json(struct hub_api *api, const struct site *site, struct buf *b)
+{
+	struct store_site_info	 info;
+	struct receiver_site	 live;
+	int64_t			 now = clock_now_ms();
+	uint64_t		 lag = 0;
+	double			 lag_s = 0;
+	int			 known;
+
+	known = store_site(api->store, site->id, &info) == 0;
+	if (!known)
+		memset(&info, 0, sizeof(info));
+	receiver_site(api->receiver, site->id, &live);
+	if (live.head_seq > info.hwm)
+		lag = live.head_seq - info.hwm;
+	if (lag > 0 && live.oldest_unacked_at > 0 &&
+	    now > live.oldest_unacked_at)
+		lag_s = (double)(now - live.oldest_unacked_at) / 1000.0;
+
+	buf_printf(b, "{\"site_id\":%u,", site->id);
+	put_str(b, "name", site->name);
+	put_str(b, "state", site->revoked ? "revoked" :
+	    info.chain_broken ? "chain_broken" : "active");
+	put_str(b, "us_state", site->state);
+	if (known)
+		put_str(b, "epoch", info.epoch_hex);
+	else
+		buf_puts(b, "\"epoch\":null,");
+	buf_printf(b, "\"epoch_ordinal\":%u,\"hwm\":%llu,\"events\":%llu,"
+	    "\"duplicates\":%llu,\"head_seq\":%llu,\"lag\":%llu,"
+	    "\"lag_seconds\":%.3f,\"connected\":%s,\"last_seen\":",
+	    info.epoch_ord, (unsigned long long)info.hwm,
+	    (unsigned long long)info.events,
+	    (unsigned long long)info.duplicates,
+	    (unsigned long long)live.head_seq, (unsigned long long)lag, lag_s,
+	    live.connected ? "true" : "false");
+	put_time(b, live.last_seen_ms > info.last_seen_ms ?
+	    live.last_seen_ms : info.last_seen_ms);
+	buf_printf(b, ",\"chain\":\"%s\",\"alerts\":[",
+	    info.chain_broken ? "broken" : "ok");
+	for (size_t i = 0; i < info.nalerts; i++) {
+		buf_puts(b, i ? ",{\"at\":" : "{\"at\":");
+		put_time(b, info.alerts[i].at_ms);
+		buf_puts(b, ",\"kind\":");
+		buf_json_string(b, info.alerts[i].kind,
+		    strlen(info.alerts[i].kind));
+		buf_puts(b, ",\"message\":");
+		buf_json_string(b, info.alerts[i].message,
+		    strlen(info.alerts[i].message));
+		buf_putc(b, '}');
+	}
+	buf_puts(b, "]}");
+}
+
+static void
+get_sites(struct evhttp_request *req, struct hub_api *api)
+{
+	struct buf	b = { 0 };
+
+	buf_puts(&b, "{\"sites\":[");
+	for (size_t i = 0; i < sites_count(api->sites); i++) {
+		if (i)
+			buf_putc(&b, ',');
+		site_json(api, sites_at(api->sites, i), &b);
+	}
+	buf_puts(&b, "]}\n");
+	httpd_reply_json(req, 200, &b);
+	buf_free(&b);
+}
+
+struct problems {
+	struct buf	b;
+	size_t		n;
+};
+
+static void
+on_problem(void *arg, uint32_t site, uint32_t epoch_ord, uint64_t seq,
+    const char *problem)
+{
+	struct problems	*p = arg;
+
+	if (p->n++ >= 1000)
+		return;		/* enough to act on; the count says the rest */
+	buf_printf(&p->b, "%s{\"site_id\":%u,\"epoch_ordinal\":%u,"
+	    "\"seq\":%llu,\"problem\":", p->n > 1 ? "," : "", site, epoch_ord,
+	    (unsigned long long)seq);
+	buf_json_string(&p->b, problem, strlen(problem));
+	buf_putc(&p->b, '}');
+}
+
+static void
+get_verify(struct evhttp_request *req, struct hub_api *api)
+{
+	struct problems	 p = { { 0 }, 0 };
+	struct buf	 b = { 0 };
+	uint64_t	 checked = 0;
+	int		 rc;
+
+	rc = store_verify(api->store, on_problem, &p, &checked);
+	if (rc != 0 && rc != MSOSYNC_ECHAIN) {
+		httpd_reply_error(req, 500, msosync_strerror(rc));
+		buf_free(&p.b);
+		return;
+	}
+	buf_printf(&b, "{\"ok\":%s,\"events_checked\":%llu,\"sites\":%zu,"
+	    "\"problems_count\":%zu,\"problems\":[", p.n ? "false" : "true",
+	    (unsigned long long)checked, sites_count(api->sites), p.n);
+	if (p.b.len)
+		buf_append(&b, p.b.data, p.b.len);
+	buf_puts(&b, "]}\n");
+	httpd_reply_json(req, p.n ? 409 : 200, &b);
+	buf_free(&b);
+	buf_free(&p.b);
+}
+
+static void
+post_resume(struct evhttp_request *req, struct hub_api *api, uint32_t site,
+    const char *who)
+{
+	size_t		 len;
+	const char	*body = httpd_body(req, &len);
+	json_t		*doc = json_loadb(body, len, 0, NULL);
+	const char	*reason = json_string_value(json_object_get(doc,
+			    "reason"));
+	struct buf	 b = { 0 };
+	int		 rc;
+
+	if (reason == NULL || *reason == '\0') {
+		httpd_reply_error(req, 400, "body must be {\"reason\":\"...\"}");
+		json_decref(doc);
+		return;
+	}
+	if (sites_get(api->sites, site) == NULL) {
+		httpd_reply_error(req, 404, "no such site");
+		json_decref(doc);
+		return;
+	}
+	rc = store_resume(api->store, site, reason);
+	if (rc != 0) {
+		httpd_reply_error(req, rc == MSOSYNC_ENOTFOUND ? 404 : 500,
+		    msosync_strerror(rc));
+		json_decref(doc);
+		return;
+	}
+	log_warnx("site %u: resumed by '%s': %s", site, who, reason);
+	buf_printf(&b, "{\"site_id\":%u,\"resumed\":true}\n", site);
+	httpd_reply_json(req, 200, &b);
+	buf_free(&b);
+	json_decref(doc);
+}
+
+static void
+get_metrics(struct evhttp_request *req, struct hub_api *api)
+{
+	const struct receiver_stats	*s = receiver_stats(api->receiver);
+	const struct zap_stats		*z = zap_stats(api->zap);
+	struct buf			 b = { 0 };
+	size_t				 connected = 0, broken = 0;
+
+	for (size_t i = 0; i < sites_count(api->sites); i++) {
+		struct receiver_site	live;
+		struct store_site_info	info;
+		uint32_t		id = sites_at(api->sites, i)->id;
+
+		receiver_site(api->receiver, id, &live);
+		connected += live.connected;
+		if (store_site(api->store, id, &info) == 0 && info.chain_broken)
+			broken++;
+	}
+#define METRIC(name, type, help, fmt, val)				\
+	buf_printf(&b, "# HELP msosync_hub_" name " " help "\n"		\
+	    "# TYPE msosync_hub_" name " " type "\n"			\
+	    "msosync_hub_" name " " fmt "\n", val)
+	METRIC("events_applied_total", "counter", "Events stored.", "%llu",
+	    (unsigned long long)s->events_applied);
+	METRIC("batches_applied_total", "counter", "Batches acked.", "%llu",
+	    (unsigned long long)s->batches_applied);
+	METRIC("retransmits_total", "counter", "Records skipped as "
+	    "retransmits.", "%llu", (unsigned long long)s->retransmits);
+	METRIC("duplicates_total", "counter", "Events skipped as duplicates "
+	    "of an event_id the site already sent.", "%llu",
+	    (unsigned long long)s->duplicates);
+	METRIC("commits_total", "counter", "Durable store transactions.",
+	    "%llu", (unsigned long long)s->commits);
+	METRIC("auth_allowed_total", "counter", "ZAP handshakes allowed.",
+	    "%llu", (unsigned long long)z->allowed);
+	METRIC("auth_refused_total", "counter", "ZAP handshakes refused.",
+	    "%llu", (unsigned long long)(z->refused_unknown +
+	    z->refused_revoked + z->refused_other));
+	METRIC("sites", "gauge", "Sites in the sites file.", "%zu",
+	    sites_count(api->sites));
+	METRIC("sites_connected", "gauge", "Sites with a live session.",
+	    "%zu", connected);
+	METRIC("sites_chain_broken", "gauge", "Sites stopped by a chain "
+	    "alert.", "%zu", broken);
+	METRIC("store_bytes", "gauge", "Store bytes in use.", "%zu",
+	    store_bytes(api->store));
+	METRIC("store_max_bytes", "gauge", "Store budget.", "%zu",
+	    store_max_bytes(api->store));
+#undef METRIC
+	buf_puts(&b, "# HELP msosync_hub_rejects_total Frames refused, by "
+	    "code.\n# TYPE msosync_hub_rejects_total counter\n");
+	for (int c = 1; c < 16; c++)
+		if (s->rejects[c])
+			buf_printf(&b, "msosync_hub_rejects_total{code=\"%s\"} "
+			    "%llu\n", wire_reject_code_name(c),
+			    (unsigned long long)s->rejects[c]);
+	httpd_reply(req, 200, "text/plain; version=0.0.4", &b);
+	buf_free(&b);
+}
+
+static void
+route(struct evhttp_request *req, void *arg)
+{
+	struct hub_api		*api = arg;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	const char		*who;
+	char			 path[256];
+	unsigned		 site;
+	int			 off = 0;
+
+	if (httpd_path(req, path, sizeof(path)) != 0) {
+		httpd_reply_error(req, 404, "no such route");
+		return;
+	}
+	if (strcmp(path, "/healthz") == 0) {
+		struct buf b = { 0 };
+		buf_puts(&b, "ok\n");
+		httpd_reply(req, 200, "text/plain", &b);
+		buf_free(&b);
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		get_metrics(req, api);
+		return;
+	}
+	if (strncmp(path, "/v1/", 4) != 0) {
+		httpd_reply_error(req, 404, "no such route");
+		return;
+	}
+	if ((who = tokens_check(api->tokens, httpd_bearer(req) ?
+	    httpd_bearer(req) : "")) == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer");
+		httpd_reply_error(req, 401, "a valid bearer token is required");
+		return;
+	}
+	if (sscanf(path, "/v1/sites/%u/resume%n", &site, &off) == 1 &&
+	    path[off] == '\0') {
+		if (cmd != EVHTTP_REQ_POST)
+			httpd_reply_error(req, 405, "use POST");
+		else
+			post_resume(req, api, site, who);
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET)
+		httpd_reply_error(req, 405, "use GET");
+	else if (strcmp(path, "/v1/sites") == 0)
+		get_sites(req, api);
+	else if (strcmp(path, "/v1/verify") == 0)
+		get_verify(req, api);
+	else
+		httpd_reply_error(req, 404, "no such route");
+}
+
+void
+hub_api_start(struct evhttp *http, struct hub_api *api)
+{
+	evhttp_set_gencb(http, route, api);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+}
