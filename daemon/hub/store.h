@@ -56,9 +56,11 @@ struct store_txn;
  * must exist), with a map budget of 'max_bytes' (rounded down to whole
  * pages). Runs mdb_reader_check. *out is set only on success and is the
  * caller's, to be closed with store_close.
- * Returns 0, MSOSYNC_EFULL (the file is already larger than the budget),
- * MSOSYNC_ECONFIG (a store of a format this build does not know),
- * MSOSYNC_ECORRUPT, MSOSYNC_EPANIC, or -errno.
+ * Returns 0, MSOSYNC_EINVAL (a budget under 32 pages), MSOSYNC_EFULL
+ * (the file is already larger than the budget), MSOSYNC_ECONFIG (a store
+ * of a format this build does not know), MSOSYNC_ECORRUPT (not a store:
+ * unknown data without the store's format mark), MSOSYNC_EPANIC, or
+ * -errno.
  */
 int	store_open(const char *dir, size_t max_bytes, struct store **out)
 	    __attribute__((warn_unused_result));

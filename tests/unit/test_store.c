@@ -1357,6 +1357,73 @@ test_verify_corrupt(void **state)
 	recs_free(&rs);
 }
 
+/* Delete one record of the events db behind the store's back. */
+static void
+delete_record(const char *dir, uint32_t site, uint32_t ord, uint64_t seq)
+{
+	MDB_env	*env;
+	MDB_txn	*txn;
+	MDB_dbi	 dbi;
+	MDB_val	 k;
+	uint8_t	 key[16];
+
+	for (int i = 0; i < 4; i++) {
+		key[i] = (uint8_t)(site >> (24 - 8 * i));
+		key[4 + i] = (uint8_t)(ord >> (24 - 8 * i));
+	}
+	for (int i = 0; i < 8; i++)
+		key[8 + i] = (uint8_t)(seq >> (56 - 8 * i));
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "events", 0, &dbi), 0);
+	assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void
+report_all(void *arg, uint32_t site, uint32_t ord, uint64_t seq,
+    const char *problem)
+{
+	char	*out = arg;
+	size_t	 n = strlen(out);
+
+	snprintf(out + n, 1024 - n, "%u/%u/%" PRIu64 " %s\n", (unsigned)site,
+	    (unsigned)ord, seq, problem);
+}
+
+static void
+test_verify_missing(void **state)
+{
+	struct fx		*fx = *state;
+	struct store_batch	 b;
+	struct stream		 st;
+	struct recs		 rs;
+	uint64_t		 checked = 0;
+	char			 out[1024] = "";
+
+	stream_init(&st, 7, 0xa1);
+	hello_ok(fx->s, &st, 0, 0);
+	build(&st, &rs, 30, 1);
+	assert_int_equal(apply1(fx->s, &st, &rs, 0, 30, &b), 0);
+	store_close(&fx->s);
+	delete_record(fx->dir, 7, 1, 12);
+	delete_record(fx->dir, 7, 1, 30);
+	assert_int_equal(store_open(fx->dir, 64 * MIB, &fx->s), 0);
+	assert_int_equal(store_verify(fx->s, report_all, out, &checked),
+	    MSOSYNC_ECHAIN);
+	assert_int_equal(checked, 28);
+	assert_string_equal(out,
+	    "7/1/13 seqs 12 to 12 are missing\n"
+	    "7/1/29 the epoch ends at seq 29 but the site's mark is 30\n"
+	    "7/0/0 holds 28 events, the state counts 30\n");
+	recs_free(&rs);
+}
+
 static void
 test_open_errors(void **state)
 {
@@ -1371,6 +1438,29 @@ test_open_errors(void **state)
 	assert_null(s);
 	store_close(&s);	/* NULL-safe */
 	store_close(NULL);
+
+	/* Somebody else's LMDB (a journal's "ids"): not taken over. */
+	{
+		MDB_env	*env;
+		MDB_txn	*txn;
+		MDB_dbi	 dbi;
+		MDB_val	 k = { .mv_size = 4, .mv_data = "pos1" };
+		MDB_val	 v = { .mv_size = 1, .mv_data = "x" };
+
+		snprintf(path, sizeof(path), "%s/journal", fx->root);
+		assert_int_equal(mkdir(path, 0700), 0);
+		assert_int_equal(mdb_env_create(&env), 0);
+		assert_int_equal(mdb_env_set_maxdbs(env, 4), 0);
+		assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		assert_int_equal(mdb_dbi_open(txn, "ids", MDB_CREATE, &dbi), 0);
+		assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+		assert_int_equal(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+		assert_int_equal(store_open(path, 64 * MIB, &s),
+		    MSOSYNC_ECORRUPT);
+		assert_null(s);
+	}
 }
 
 static double
@@ -1473,6 +1563,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_commit_faults, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_verify_corrupt, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_verify_missing, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup,
 		    teardown),
