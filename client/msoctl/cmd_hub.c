@@ -10,69 +10,10 @@
 #include <jansson.h>
 
 #include "cmds.h"
-#include "http_client.h"
+#include "hub_client.h"
 #include "keys.h"
 #include "opts.h"
 #include "tokens.h"
-
-#define DEFAULT_HUB	"http://127.0.0.1:7471"
-
-static const char *
-hub_url(const struct opts *o)
-{
-	return opts_get(o, "hub") ? opts_get(o, "hub") : DEFAULT_HUB;
-}
-
-static const char *
-token(const struct opts *o)
-{
-	return opts_get(o, "token") ? opts_get(o, "token") :
-	    getenv("MSOSYNC_TOKEN");
-}
-
-/*
- * GET or POST to the hub and parse the JSON answer into *doc. Returns the
- * HTTP status, or -1 after printing why there is none.
- */
-static int
-hub_call(const char *cmd, const struct opts *o, const char *method,
-    const char *path, const char *body, json_t **doc)
-{
-	struct http_response	r;
-	char			err[256];
-
-	*doc = NULL;
-	if (http_request(hub_url(o), method, path, token(o), body,
-	    body ? strlen(body) : 0, &r, err, sizeof(err)) != 0) {
-		fprintf(stderr, "msoctl %s: %s\n", cmd, err);
-		return -1;
-	}
-	*doc = json_loadb(r.body.data, r.body.len, 0, NULL);
-	if (*doc == NULL || (r.status != 200 && r.status != 409)) {
-		const char *e = json_string_value(json_object_get(*doc,
-		    "error"));
-		fprintf(stderr, "msoctl %s: hub answered %d: %s\n", cmd,
-		    r.status, e ? e : r.body.data ? r.body.data : "");
-		json_decref(*doc);
-		*doc = NULL;
-		buf_free(&r.body);
-		return -1;
-	}
-	buf_free(&r.body);
-	return r.status;
-}
-
-static int
-format_of(const char *cmd, const struct opts *o, const char **fmt)
-{
-	*fmt = opts_get(o, "format") ? opts_get(o, "format") : "table";
-	if (strcmp(*fmt, "table") && strcmp(*fmt, "json") &&
-	    strcmp(*fmt, "csv")) {
-		fprintf(stderr, "msoctl %s: --format table, csv or json\n", cmd);
-		return -1;
-	}
-	return 0;
-}
 
 int
 cmd_token(int argc, char **argv)
@@ -136,7 +77,7 @@ cmd_sites(int argc, char **argv)
 		    o.npos ? "unexpected argument" : err);
 		return EXIT_USAGE;
 	}
-	if (format_of("sites", &o, &fmt) != 0)
+	if (hub_format("sites", &o, &fmt) != 0)
 		return EXIT_USAGE;
 	if (hub_call("sites", &o, "GET", "/v1/sites", NULL, &doc) < 0)
 		return 1;

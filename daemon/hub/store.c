@@ -1465,6 +1465,58 @@ done:
 	return xlate(rc);
 }
 
+int
+store_scan_events(struct store *s, uint32_t site_id, store_event_fn fn,
+    void *arg)
+{
+	MDB_txn		*txn = NULL;
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	const uint8_t	*kp;
+	uint8_t		 key[MAXKEY];
+	size_t		 klen, since = 0;
+	int		 rc, ret = 0;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto done;
+	s->snapshots++;
+	if ((rc = mdb_cursor_open(txn, s->events, &c)) != 0)
+		goto done;
+	mkkey(key, site_id, 0, 0);
+	rc = seek(c, key, KEY_LEN, &k, &v);
+	while (rc == 0) {
+		kp = k.mv_data;
+		if (k.mv_size != KEY_LEN || v.mv_size < CHAIN_HASH_LEN) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (site_id != 0 && get32(kp) != site_id)
+			break;
+		if ((ret = fn(arg, get32(kp), get32(kp + 4), get64(kp + 8),
+		    (const uint8_t *)v.mv_data + CHAIN_HASH_LEN,
+		    v.mv_size - CHAIN_HASH_LEN)) != 0)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		if (rc != 0 || ++since < CHUNK)
+			continue;
+		klen = k.mv_size;
+		memcpy(key, k.mv_data, klen);
+		if ((rc = renew(txn, &c, 1)) != 0)
+			goto done;
+		since = 0;
+		rc = seek(c, key, klen, &k, &v);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	mdb_cursor_close(c);
+	if (txn != NULL) {
+		mdb_txn_abort(txn);
+		s->snapshots--;
+	}
+	return ret != 0 ? ret : xlate(rc);
+}
+
 /* What store_verify carries from one record to the next. */
 struct verify {
 	struct store	*s;
@@ -1868,4 +1920,67 @@ size_t
 store_max_bytes(const struct store *s)
 {
 	return s->max_bytes;
+}
+
+/*
+ * The aggregates' view of stored events: a void names the event it takes
+ * back by event_id, so the hook needs to read that event in its own
+ * transaction.
+ */
+int
+store_txn_find_event(struct store_txn *t, uint32_t site_id,
+    const char *event_id, Msosync__Event **out)
+{
+	uint8_t	 idk[4 + STORE_EVENT_ID_MAX], key[KEY_LEN];
+	size_t	 idlen = strlen(event_id);
+	MDB_val	 k, v;
+	int	 rc;
+
+	*out = NULL;
+	if (idlen == 0 || idlen > STORE_EVENT_ID_MAX)
+		return MSOSYNC_ENOTFOUND;
+	put32(idk, site_id);
+	memcpy(idk + 4, event_id, idlen);
+	k = val(idk, 4 + idlen);
+	if ((rc = mdb_get(t->txn, t->s->ids, &k, &v)) != 0)
+		return txn_rc(t, rc);
+	if (v.mv_size != IDV_LEN)
+		return MSOSYNC_ECORRUPT;
+	mkkey(key, site_id, get32(v.mv_data), get64((uint8_t *)v.mv_data + 4));
+	k = val(key, KEY_LEN);
+	if ((rc = mdb_get(t->txn, t->s->events, &k, &v)) != 0)
+		return txn_rc(t, rc);
+	if (v.mv_size < CHAIN_HASH_LEN)
+		return MSOSYNC_ECORRUPT;
+	*out = msosync__event__unpack(NULL, v.mv_size - CHAIN_HASH_LEN,
+	    (const uint8_t *)v.mv_data + CHAIN_HASH_LEN);
+	return *out ? 0 : MSOSYNC_ECORRUPT;
+}
+
+struct user_write {
+	int	(*fn)(void *arg, struct store_txn *t);
+	void	*arg;
+};
+
+static int
+user_write_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct user_write	*w = arg;
+	struct store_txn	 t = { s, txn, 0, 0 };
+	int			 rc = w->fn(w->arg, &t);
+
+	/* a failed put kills the txn, whatever fn made of it */
+	return t.mdb_rc != 0 ? t.mdb_rc : rc;
+}
+
+int
+store_write(struct store *s, int (*fn)(void *arg, struct store_txn *t),
+    void *arg)
+{
+	struct user_write	w = { fn, arg };
+	int			rc;
+
+	if ((rc = fit_map(s, s->apply_max)) != 0)
+		return xlate(rc);
+	return write_txn(s, s->apply_max, user_write_txn, &w);
 }

@@ -226,6 +226,27 @@ int	store_read(struct store *s, int (*fn)(void *arg, struct store_txn *t),
 	    void *arg);
 
 /*
+ * Find the stored event 'event_id' of 'site_id' (not a dup) and unpack it
+ * into *out, the caller's (msosync__event__free_unpacked(*out, NULL)).
+ * Works in the hook's transaction (a void looks up what it takes back).
+ * Returns 0, MSOSYNC_ENOTFOUND, MSOSYNC_ECORRUPT, or an error as above.
+ */
+int	store_txn_find_event(struct store_txn *t, uint32_t site_id,
+	    const char *event_id, Msosync__Event **out)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Run fn in one durable write transaction on the aggregate dbs (a rebuild
+ * writes through it). fn may run more than once: on MDB_MAP_FULL the
+ * transaction is aborted, the map grows and fn runs again from scratch, so
+ * fn must take its inputs from arg, not consume them.
+ * Returns fn's nonzero value, 0 after the commit, MSOSYNC_EFULL,
+ * MSOSYNC_EPANIC, or another store error.
+ */
+int	store_write(struct store *s, int (*fn)(void *arg, struct store_txn *t),
+	    void *arg) __attribute__((warn_unused_result));
+
+/*
  * An operator accepts a site's broken chain (msoctl site resume): clear
  * chain_broken, take the next applied record's hash as an anchor of the
  * chain, and raise the alert "resumed" with 'reason' (non-empty; cut to
@@ -283,6 +304,19 @@ typedef void (*store_report_fn)(void *arg, uint32_t site, uint32_t epoch_ord,
     uint64_t seq, const char *problem);
 int	store_verify(struct store *s, store_report_fn report, void *arg,
 	    uint64_t *checked);
+
+/*
+ * Call fn for every stored event (dups are not events) of 'site_id', or of
+ * every site when it is 0, in key order (site, epoch ordinal, seq), until
+ * fn returns nonzero: to recompute aggregates from what is stored. The
+ * event bytes are valid only during the call. Reads in read transactions
+ * of at most 100,000 records each; fn must not call into the store.
+ * Returns 0, fn's nonzero value, or an error.
+ */
+typedef int (*store_event_fn)(void *arg, uint32_t site, uint32_t epoch_ord,
+    uint64_t seq, const void *event, size_t len);
+int	store_scan_events(struct store *s, uint32_t site_id, store_event_fn fn,
+	    void *arg);
 
 /* Count the site's stored events (over every epoch; dups not counted).
  * Returns 0 or an error. */

@@ -1071,6 +1071,84 @@ test_accessors(void **state)
 	recs_free(&rs);
 }
 
+struct scan {
+	uint64_t	n;
+	uint64_t	last_seq;
+	uint32_t	sites;		/* bit per site id < 32 */
+	uint32_t	ords;		/* bit per epoch ordinal < 32 */
+	int		bad;
+	uint64_t	stop_at;
+};
+
+static int
+scan_event(void *arg, uint32_t site, uint32_t ord, uint64_t seq,
+    const void *event, size_t len)
+{
+	struct scan	*sc = arg;
+	Msosync__Event	*ev;
+
+	ev = msosync__event__unpack(NULL, len, event);
+	if (ev == NULL || ev->site_id != site || ev->seq != seq)
+		sc->bad++;
+	if (ev != NULL)
+		msosync__event__free_unpacked(ev, NULL);
+	sc->n++;
+	sc->last_seq = seq;
+	sc->sites |= 1u << (site & 31);
+	sc->ords |= 1u << (ord & 31);
+	return sc->n == sc->stop_at ? 7 : 0;
+}
+
+static void
+test_scan_events(void **state)
+{
+	struct fx		*fx = *state;
+	struct store_batch	 b[2];
+	struct stream		 a, c;
+	struct recs		 ra, rc, replay;
+	struct scan		 sc;
+
+	stream_init(&a, 7, 0xa1);
+	stream_init(&c, 9, 0xc3);
+	hello_ok(fx->s, &a, 0, 0);
+	hello_ok(fx->s, &c, 0, 0);
+	build(&a, &ra, 30, 1);
+	build(&c, &rc, 20, 1);
+	batch(&b[0], &a, &ra, 0, 30);
+	batch(&b[1], &c, &rc, 0, 20);
+	assert_int_equal(store_apply(fx->s, b, 2), 0);
+	/* Site 7 anew: 10 replayed (dups, not events), 5 new. */
+	stream_new_epoch(&a, 0xb2);
+	hello_ok(fx->s, &a, 0, 1);
+	recs_free(&ra);
+	build(&a, &replay, 10, 1);
+	build(&a, &ra, 5, 100);
+	assert_int_equal(apply1(fx->s, &a, &replay, 0, 10, &b[0]), 0);
+	assert_int_equal(apply1(fx->s, &a, &ra, 0, 5, &b[0]), 0);
+
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(store_scan_events(fx->s, 7, scan_event, &sc), 0);
+	assert_int_equal(sc.n, 35);
+	assert_int_equal(sc.bad, 0);
+	assert_int_equal(sc.sites, 1u << 7);
+	assert_int_equal(sc.ords, 1u << 1 | 1u << 2);
+	assert_int_equal(sc.last_seq, 15);
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(store_scan_events(fx->s, 0, scan_event, &sc), 0);
+	assert_int_equal(sc.n, 55);
+	assert_int_equal(sc.sites, 1u << 7 | 1u << 9);
+	memset(&sc, 0, sizeof(sc));
+	sc.stop_at = 3;
+	assert_int_equal(store_scan_events(fx->s, 9, scan_event, &sc), 7);
+	assert_int_equal(sc.n, 3);
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(store_scan_events(fx->s, 8, scan_event, &sc), 0);
+	assert_int_equal(sc.n, 0);
+	recs_free(&ra);
+	recs_free(&rc);
+	recs_free(&replay);
+}
+
 static void
 test_reopen_persists(void **state)
 {
@@ -1518,6 +1596,16 @@ test_throughput(void **state)
 	assert_int_equal(si.hwm, total);
 	assert_int_equal(si.events, total);
 	assert_int_equal(count_events(fx->s, 7), total);
+	{
+		struct scan	sc;
+
+		memset(&sc, 0, sizeof(sc));
+		assert_int_equal(store_scan_events(fx->s, 7, scan_event, &sc),
+		    0);
+		assert_int_equal(sc.n, total);
+		assert_int_equal(sc.last_seq, total);
+		assert_int_equal(sc.bad, 0);
+	}
 	t = now_s();
 	assert_int_equal(store_verify(fx->s, NULL, NULL, &checked), 0);
 	vt = now_s() - t;
@@ -1554,6 +1642,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accessors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_scan_events, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_persists, setup,
 		    teardown),
