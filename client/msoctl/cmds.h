@@ -17,5 +17,7 @@ int	cmd_token(int argc, char **argv);
 int	cmd_sites(int argc, char **argv);
 int	cmd_verify(int argc, char **argv);
 int	cmd_site(int argc, char **argv);
+int	cmd_report(int argc, char **argv);
+int	cmd_contracts(int argc, char **argv);
 
 #endif

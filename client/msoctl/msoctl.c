@@ -29,6 +29,15 @@ static const struct command {
 	{ "site", cmd_site,
 	  "site resume ID --reason TEXT  after a chain alert: accept the site's chain\n"
 	  "                               from here on; the decision is logged" },
+	{ "report", cmd_report,
+	  "report kpis|financials|vendors|compliance --from DATE --to DATE\n"
+	  "         [--site ID] [--by day|month|site|franchise] [--format table|csv|json]\n"
+	  "                               hub: KPIs and breakdowns over a date range\n"
+	  "  report fees --period YYYY-MM [--site ID] [--format table|csv|json]\n"
+	  "                               hub: the MSO's fee per site for a month" },
+	{ "contracts", cmd_contracts,
+	  "contracts [--expiring-within DAYS] [--format table|csv|json]\n"
+	  "                               hub: vendor contracts in their latest state" },
 	{ "simulate", cmd_simulate,
 	  "simulate [--sites N] [--days D] [--rate EVENTS_PER_DAY] [--seed S]\n"
 	  "         [--end YYYY-MM-DD] [--out DIR]\n"

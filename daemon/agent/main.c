@@ -118,6 +118,15 @@ check_config(struct agent_config *c, struct config_errors *errs)
 		if (!c->secret_key_file || !*c->secret_key_file)
 			config_error(errs, "secret_key_file: required with "
 			    "hub_endpoint");
+		else {
+			struct keypair *kp = NULL;
+			char err[512];
+			/* -n must refuse what the real start refuses */
+			if (keys_load_secret(c->secret_key_file, &kp, err,
+			    sizeof(err)) != 0)
+				config_error(errs, "%s", err);
+			keys_free(&kp);
+		}
 	}
 }
 

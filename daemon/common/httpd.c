@@ -45,6 +45,9 @@ httpd_open(struct event_base *base, const char *listen, size_t max_body,
 	evhttp_set_max_headers_size(http, HTTPD_MAX_HEADERS);
 	evhttp_set_max_body_size(http, max_body);
 	evhttp_set_timeout(http, HTTPD_TIMEOUT_S);
+	/* read and drop an oversize body before closing, so the client gets
+	 * the 413 instead of a connection reset */
+	evhttp_set_flags(http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	if (evhttp_bind_socket(http, host, (ev_uint16_t)port) != 0) {
 		int e = errno ? errno : EADDRINUSE;

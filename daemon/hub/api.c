@@ -1,7 +1,11 @@
 /*
  * Hub HTTP routes. Handlers read the store in short read transactions and
- * the receiver's live view; none of them writes but resume.
+ * the receiver's live view; none of them writes but resume. The report
+ * routes check their parameters here (each refusal names the parameter)
+ * and leave the figures to query.c.
  */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +19,10 @@
 #include "log.h"
 #include "msosync/error.h"
 #include "pbjson.h"
+#include "query.h"
 #include "wire.h"
+
+#define EXPIRING_WITHIN_MAX	36600	/* days: a century of contracts */
 
 static void
 put_time(struct buf *b, int64_t ms)
@@ -190,6 +197,273 @@ post_resume(struct evhttp_request *req, struct hub_api *api, uint32_t site,
 	json_decref(doc);
 }
 
+/* Answer with a query's document, compact, and a newline. */
+static void
+reply_doc(struct evhttp_request *req, json_t *doc)
+{
+	struct buf	b = { 0 };
+	size_t		n = json_dumpb(doc, NULL, 0, JSON_COMPACT);
+
+	buf_reserve(&b, n + 2);
+	if (n == 0 || json_dumpb(doc, b.data, n, JSON_COMPACT) != n) {
+		httpd_reply_error(req, 500, "cannot encode the answer");
+		buf_free(&b);
+		return;
+	}
+	b.len = n;
+	buf_putc(&b, '\n');
+	httpd_reply_json(req, 200, &b);
+	buf_free(&b);
+}
+
+/* A query's failure: its own reason for bad input, else the store's. */
+static void
+reply_query_error(struct evhttp_request *req, int rc, const char *err)
+{
+	if (rc == MSOSYNC_EINVAL)
+		httpd_reply_error(req, 400, *err ? err : "bad parameters");
+	else
+		httpd_reply_error(req, 500, msosync_strerror(rc));
+}
+
+/*
+ * Check that every parameter of q is one of 'known' (space-separated) and
+ * none is empty. Returns 0, or -1 with the reason in msg.
+ */
+static int
+check_params(const struct evkeyvalq *q, const char *known, char *msg,
+    size_t msglen)
+{
+	const struct evkeyval	*kv;
+
+	TAILQ_FOREACH(kv, q, next) {
+		const char	*p = known;
+		size_t		 n = strlen(kv->key);
+		int		 found = 0;
+
+		while (*p && !found) {
+			size_t len = strcspn(p, " ");
+			found = len == n && n > 0 && strncmp(p, kv->key, n) == 0;
+			p += len;
+			p += *p == ' ';
+		}
+		if (!found) {
+			snprintf(msg, msglen, "unknown parameter '%.64s' "
+			    "(takes: %s)", kv->key, known);
+			return -1;
+		}
+		if (*kv->value == '\0') {
+			snprintf(msg, msglen, "%s: empty value", kv->key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Decimal digits only, no sign or spaces, in [min, max]. */
+static int
+parse_uint(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *out)
+{
+	unsigned long long	x = 0;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 12)
+		return -1;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		x = x * 10 + (unsigned)(*p - '0');
+	}
+	if (x < min || x > max)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* "site" as a site id, or 0 when absent. */
+static int
+param_site(const struct evkeyvalq *q, uint32_t *site, char *msg,
+    size_t msglen)
+{
+	const char		*v = evhttp_find_header(q, "site");
+	unsigned long long	 x;
+
+	*site = 0;
+	if (v == NULL)
+		return 0;
+	if (parse_uint(v, 1, UINT32_MAX, &x) != 0) {
+		snprintf(msg, msglen, "site: expected a site id >= 1, got "
+		    "'%.32s'", v);
+		return -1;
+	}
+	*site = (uint32_t)x;
+	return 0;
+}
+
+/* A required "YYYY-MM-DD" parameter as YYYYMMDD. */
+static int
+param_date(const struct evkeyvalq *q, const char *name, uint32_t *out,
+    char *msg, size_t msglen)
+{
+	const char	*v = evhttp_find_header(q, name);
+	unsigned	 d;
+
+	if (v == NULL) {
+		snprintf(msg, msglen, "%s: required (YYYY-MM-DD)", name);
+		return -1;
+	}
+	if (pbjson_parse_date(v, &d) != 0) {
+		snprintf(msg, msglen, "%s: expected a date YYYY-MM-DD, got "
+		    "'%.32s'", name, v);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+static void
+get_report(struct evhttp_request *req, struct hub_api *api, const char *kind)
+{
+	struct evkeyvalq	 q;
+	struct query_params	 p = { 0, 0, 0, QUERY_BY_FRANCHISE };
+	enum query_kind		 k;
+	json_t			*doc = NULL;
+	const char		*by;
+	char			 msg[256] = "";
+	int			 rc;
+
+	if (query_kind_parse(kind, &k) != 0) {
+		httpd_reply_error(req, 404, "no such report (financials, kpis, "
+		    "vendors, compliance)");
+		return;
+	}
+	if (httpd_query(req, &q) != 0) {
+		httpd_reply_error(req, 400, "the query string does not parse");
+		return;
+	}
+	if (check_params(&q, "from to site by", msg, sizeof(msg)) != 0 ||
+	    param_date(&q, "from", &p.from, msg, sizeof(msg)) != 0 ||
+	    param_date(&q, "to", &p.to, msg, sizeof(msg)) != 0 ||
+	    param_site(&q, &p.site, msg, sizeof(msg)) != 0)
+		goto bad;
+	if ((by = evhttp_find_header(&q, "by")) != NULL &&
+	    query_by_parse(by, &p.by) != 0) {
+		snprintf(msg, sizeof(msg), "by: expected day, month, site or "
+		    "franchise, got '%.32s'", by);
+		goto bad;
+	}
+	if (p.from > p.to) {
+		snprintf(msg, sizeof(msg), "from: must not be after to");
+		goto bad;
+	}
+	rc = query_report(api->store, api->sites, k, &p, &doc, msg,
+	    sizeof(msg));
+	if (rc != 0)
+		reply_query_error(req, rc, msg);
+	else
+		reply_doc(req, doc);
+	json_decref(doc);
+	evhttp_clear_headers(&q);
+	return;
+bad:
+	httpd_reply_error(req, 400, msg);
+	evhttp_clear_headers(&q);
+}
+
+/* Today's date in UTC as YYYYMMDD. */
+static uint32_t
+today_utc(void)
+{
+	time_t		now = time(NULL);
+	struct tm	tm;
+
+	gmtime_r(&now, &tm);
+	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 +
+	    tm.tm_mday);
+}
+
+static void
+get_contracts(struct evhttp_request *req, struct hub_api *api)
+{
+	struct evkeyvalq	 q;
+	json_t			*doc = NULL;
+	const char		*v;
+	unsigned long long	 days;
+	int			 within = -1, rc;
+	char			 msg[256] = "";
+
+	if (httpd_query(req, &q) != 0) {
+		httpd_reply_error(req, 400, "the query string does not parse");
+		return;
+	}
+	if (check_params(&q, "expiring_within", msg, sizeof(msg)) != 0)
+		goto bad;
+	if ((v = evhttp_find_header(&q, "expiring_within")) != NULL) {
+		if (parse_uint(v, 0, EXPIRING_WITHIN_MAX, &days) != 0) {
+			snprintf(msg, sizeof(msg), "expiring_within: expected "
+			    "a number of days from 0 to %d, got '%.32s'",
+			    EXPIRING_WITHIN_MAX, v);
+			goto bad;
+		}
+		within = (int)days;
+	}
+	rc = query_contracts(api->store, api->sites, within, today_utc(), &doc,
+	    msg, sizeof(msg));
+	if (rc != 0)
+		reply_query_error(req, rc, msg);
+	else
+		reply_doc(req, doc);
+	json_decref(doc);
+	evhttp_clear_headers(&q);
+	return;
+bad:
+	httpd_reply_error(req, 400, msg);
+	evhttp_clear_headers(&q);
+}
+
+static void
+get_fees(struct evhttp_request *req, struct hub_api *api)
+{
+	struct evkeyvalq	 q;
+	json_t			*doc = NULL;
+	const char		*v;
+	char			 day[16], msg[256] = "";
+	unsigned		 d;
+	uint32_t		 site;
+	int			 rc;
+
+	if (httpd_query(req, &q) != 0) {
+		httpd_reply_error(req, 400, "the query string does not parse");
+		return;
+	}
+	if (check_params(&q, "period site", msg, sizeof(msg)) != 0 ||
+	    param_site(&q, &site, msg, sizeof(msg)) != 0)
+		goto bad;
+	if ((v = evhttp_find_header(&q, "period")) == NULL) {
+		snprintf(msg, sizeof(msg), "period: required (YYYY-MM)");
+		goto bad;
+	}
+	/* a month is valid when its first day is a valid date */
+	snprintf(day, sizeof(day), "%.8s-01", v);
+	if (strlen(v) != 7 || pbjson_parse_date(day, &d) != 0) {
+		snprintf(msg, sizeof(msg), "period: expected a month YYYY-MM, "
+		    "got '%.32s'", v);
+		goto bad;
+	}
+	rc = query_fees(api->store, api->sites, d / 100, site, &doc, msg,
+	    sizeof(msg));
+	if (rc != 0)
+		reply_query_error(req, rc, msg);
+	else
+		reply_doc(req, doc);
+	json_decref(doc);
+	evhttp_clear_headers(&q);
+	return;
+bad:
+	httpd_reply_error(req, 400, msg);
+	evhttp_clear_headers(&q);
+}
+
 static void
 get_metrics(struct evhttp_request *req, struct hub_api *api)
 {
@@ -300,6 +574,12 @@ route(struct evhttp_request *req, void *arg)
 		get_sites(req, api);
 	else if (strcmp(path, "/v1/verify") == 0)
 		get_verify(req, api);
+	else if (strncmp(path, "/v1/report/", 11) == 0)
+		get_report(req, api, path + 11);
+	else if (strcmp(path, "/v1/contracts") == 0)
+		get_contracts(req, api);
+	else if (strcmp(path, "/v1/fees") == 0)
+		get_fees(req, api);
 	else
 		httpd_reply_error(req, 404, "no such route");
 }

@@ -8,8 +8,22 @@
  * acked_seq=N message=...", or "none" when nothing came in time).
  *
  * It exits 0 when the hub answered as a careful hub must, 1 when it did
- * not, 2 on a usage or setup error. Single-threaded; one run, one
- * scenario.
+ * not, 2 on a usage or setup error. Scenarios and the answer they want:
+ *   hello           welcome
+ *   batch           welcome, then an ack of the K events sent
+ *   replay          batch, then the same bytes again: an ack, same mark
+ *   gap             a batch from acked + 2: reject gap at the mark
+ *   tamper          a record altered after hashing: reject chain_mismatch
+ *   bad-event       a record that is no Event: reject malformed
+ *   foreign-events  events naming --event-site: reject wrong_site
+ *   wrong-site      a hello as a site the key is not: reject wrong_site
+ *   garbage         bytes that are no Frame: reject malformed
+ *   oversize        one byte over ZMQ_MAXMSGSIZE: silence (or too_large),
+ *                   then a fresh socket is welcomed
+ *   unknown         (or no-answer-expected) a hello from a key the hub
+ *                   refuses at the handshake: silence
+ * Refusals are checked against the mark the welcome gave. Single-threaded;
+ * one run, one scenario.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +49,7 @@ struct probe {
 	const char	*hub_key;
 	struct keypair	*keys;
 	uint32_t	 site;
+	uint32_t	 event_site;	/* the site the events name */
 	uint8_t		 epoch[WIRE_EPOCH_LEN];
 	unsigned	 events;
 	int		 silence_ms;
@@ -65,8 +80,9 @@ usage(void)
 	fprintf(stderr, "usage: wire_probe SCENARIO --endpoint EP "
 	    "--hub-public-key Z85 --secret-key-file FILE --site N\n"
 	    "                  [--epoch HEX32] [--events K] [--silence-ms MS]\n"
-	    "scenarios: hello batch replay gap tamper wrong-site oversize "
-	    "garbage\n"
+	    "                  [--event-site N]\n"
+	    "scenarios: hello batch replay gap tamper bad-event wrong-site\n"
+	    "           foreign-events (with --event-site) oversize garbage\n"
 	    "           unknown (also no-answer-expected)\n");
 	exit(2);
 }
@@ -247,7 +263,7 @@ make_event(const struct probe *p, uint64_t seq, struct buf *out,
 	ex.vendor_id = "probe-vendor";
 	ev.schema_version = 1;
 	ev.event_id = id;
-	ev.site_id = p->site;
+	ev.site_id = p->event_site;
 	ev.seq = seq;
 	ev.occurred_at = now - 3600 * 1000;
 	ev.recorded_at = now;
@@ -262,13 +278,21 @@ make_event(const struct probe *p, uint64_t seq, struct buf *out,
 
 /*
  * A batch of p->events records from 'first', chained from 'prev' as a
- * journal chains them. With 'tamper', the first record's event loses one
- * byte's worth of truth after it was hashed: the event_id's last
- * character changes, so it still decodes and only the chain can tell.
+ * journal chains them. TAMPER: the first record's event loses one byte's
+ * worth of truth after it was hashed: the event_id's last character
+ * changes, so it still decodes and only the chain can tell. JUNK: the
+ * first record is bytes that are no Event, hashed into the chain as they
+ * are, so only decoding can tell.
  */
+enum flaw {
+	FLAW_NONE,
+	FLAW_TAMPER,
+	FLAW_JUNK
+};
+
 static void
 make_batch(const struct probe *p, uint64_t first, const uint8_t *prev,
-    int tamper, struct buf *frame)
+    enum flaw flaw, struct buf *frame)
 {
 	struct wire_batch	b = { { 0 }, 0, 0 };
 	struct buf		ev = { 0 };
@@ -281,9 +305,13 @@ make_batch(const struct probe *p, uint64_t first, const uint8_t *prev,
 		uint64_t seq = first + i;
 
 		make_event(p, seq, &ev, id);
+		if (flaw == FLAW_JUNK && i == 0) {
+			randombytes_buf(ev.data, ev.len);
+			ev.data[0] = 0x0f;	/* a wire type that does not exist */
+		}
 		chain_hash(head, seq, ev.data, ev.len, hash);
 		memcpy(head, hash, CHAIN_HASH_LEN);
-		if (tamper && i == 0) {
+		if (flaw == FLAW_TAMPER && i == 0) {
 			char *at = memmem(ev.data, ev.len, id, strlen(id));
 
 			/* the id ends with a digit of the seq */
@@ -311,7 +339,7 @@ run_batch(struct probe *p, int twice)
 
 	if (hello(p, &w) != 0)
 		return 1;
-	make_batch(p, w.acked_seq + 1, w.acked_hash, 0, &p->frame);
+	make_batch(p, w.acked_seq + 1, w.acked_hash, FLAW_NONE, &p->frame);
 	if (send_buf(p, p->frame.data, p->frame.len) != 0)
 		return 2;
 	wait_answer(p, ANSWER_MS, &a);
@@ -333,7 +361,7 @@ run_gap(struct probe *p)
 
 	if (hello(p, &w) != 0)
 		return 1;
-	make_batch(p, w.acked_seq + 2, w.acked_hash, 0, &p->frame);
+	make_batch(p, w.acked_seq + 2, w.acked_hash, FLAW_NONE, &p->frame);
 	if (send_buf(p, p->frame.data, p->frame.len) != 0)
 		return 2;
 	wait_answer(p, ANSWER_MS, &a);
@@ -341,19 +369,20 @@ run_gap(struct probe *p)
 	    0 : 1;
 }
 
+/* A batch with a flaw in its first record: refused with 'code' at the
+ * mark the welcome gave, nothing of it applied. */
 static int
-run_tamper(struct probe *p)
+run_flawed(struct probe *p, enum flaw flaw, int code)
 {
 	struct answer	w, a;
 
 	if (hello(p, &w) != 0)
 		return 1;
-	make_batch(p, w.acked_seq + 1, w.acked_hash, 1, &p->frame);
+	make_batch(p, w.acked_seq + 1, w.acked_hash, flaw, &p->frame);
 	if (send_buf(p, p->frame.data, p->frame.len) != 0)
 		return 2;
 	wait_answer(p, ANSWER_MS, &a);
-	return expect_reject(&a, MSOSYNC__REJECT__CODE__CHAIN_MISMATCH,
-	    w.acked_seq) ? 0 : 1;
+	return expect_reject(&a, code, w.acked_seq) ? 0 : 1;
 }
 
 static int
@@ -481,6 +510,8 @@ main(int argc, char **argv)
 			keyfile = val;
 		else if (strcmp(opt, "--site") == 0)
 			p.site = (uint32_t)number(val, UINT32_MAX);
+		else if (strcmp(opt, "--event-site") == 0)
+			p.event_site = (uint32_t)number(val, UINT32_MAX);
 		else if (strcmp(opt, "--events") == 0)
 			p.events = (unsigned)number(val, WIRE_MAX_BATCH_EVENTS);
 		else if (strcmp(opt, "--silence-ms") == 0)
@@ -494,6 +525,10 @@ main(int argc, char **argv)
 	if (p.endpoint == NULL || p.hub_key == NULL || keyfile == NULL ||
 	    p.site == 0 || p.events == 0 || p.silence_ms == 0)
 		usage();
+	if (p.event_site == 0)
+		p.event_site = p.site;
+	if (strcmp(scenario, "foreign-events") == 0 && p.event_site == p.site)
+		usage();	/* it needs --event-site, another site */
 	if (sodium_init() < 0)
 		return 2;
 	if (keys_load_secret(keyfile, &p.keys, err, sizeof(err)) != 0) {
@@ -515,7 +550,13 @@ main(int argc, char **argv)
 	else if (strcmp(scenario, "gap") == 0)
 		rc = run_gap(&p);
 	else if (strcmp(scenario, "tamper") == 0)
-		rc = run_tamper(&p);
+		rc = run_flawed(&p, FLAW_TAMPER,
+		    MSOSYNC__REJECT__CODE__CHAIN_MISMATCH);
+	else if (strcmp(scenario, "bad-event") == 0)
+		rc = run_flawed(&p, FLAW_JUNK, MSOSYNC__REJECT__CODE__MALFORMED);
+	else if (strcmp(scenario, "foreign-events") == 0)
+		rc = run_flawed(&p, FLAW_NONE,
+		    MSOSYNC__REJECT__CODE__WRONG_SITE);
 	else if (strcmp(scenario, "wrong-site") == 0)
 		rc = run_wrong_site(&p);
 	else if (strcmp(scenario, "garbage") == 0)
