@@ -10,7 +10,7 @@ PKGS=(
 	clang libclang-rt-14-dev valgrind curl python3
 )
 if [ "${MSOSYNC_BENCH_DEPS:-0}" = 1 ]; then
-	PKGS+=(nats-server libnats-dev)
+	PKGS+=(nats-server libnats-dev openssl)
 fi
 
 missing=()

@@ -2,8 +2,12 @@
  * msoctl report and contracts: the hub's reports (DESIGN §6, §9) for a
  * person (an aligned table), for a spreadsheet (CSV) or for a program
  * (the hub's JSON). Owns the flattening of a report's rows into columns
- * (nested objects become "parent.child") and the display rules: money in
+ * (nested objects become "parent.child"; a list, such as a vendors
+ * report's by_contract, stays JSON in a CSV cell and becomes a table of
+ * its own under a report's figures) and the display rules: money in
  * dollars with thousands separators, ratios as percentages, null as "-".
+ * A table shows one row a figure and one column a group while that fits
+ * in TABLE_WIDTH columns, else one row a group with the figures that fit.
  * The figures themselves are the hub's; nothing here recomputes them.
  */
 #include <math.h>
@@ -45,7 +49,8 @@ enum shape {
 	SH_COUNT,	/* integers with thousands separators */
 	SH_MONEY,	/* integer cents shown as dollars */
 	SH_RATIO,	/* a fraction shown as a percentage */
-	SH_NUMBER,	/* anything else: two decimals */
+	SH_BP,		/* basis points shown as a percentage */
+	SH_NUMBER,	/* anything else: one decimal */
 };
 
 /*
@@ -56,6 +61,7 @@ enum shape {
 struct sheet {
 	char		**cols;
 	size_t		  ncols;
+	int		 *is_array;	/* column c holds lists */
 	json_t		**flat;
 	size_t		  nrows;
 	const char	 *key;
@@ -89,9 +95,9 @@ flatten(json_t *obj, const char *prefix, json_t *flat)
 static void
 sheet_build(struct sheet *s, json_t *rows, const char *key)
 {
-	json_t	*seen = json_object(), *row, *v;
-	size_t	 i, cap = 0;
-	const char *k;
+	json_t		*seen = json_object(), *row, *v;
+	size_t		 i, cap = 0;
+	const char	*k;
 
 	memset(s, 0, sizeof(*s));
 	s->nrows = json_array_size(rows);
@@ -128,6 +134,11 @@ sheet_build(struct sheet *s, json_t *rows, const char *key)
 		}
 	}
 	json_decref(seen);
+	s->is_array = xcalloc(s->ncols ? s->ncols : 1, sizeof(*s->is_array));
+	for (size_t c = 0; c < s->ncols; c++)
+		for (i = 0; i < s->nrows && !s->is_array[c]; i++)
+			s->is_array[c] = json_is_array(json_object_get(
+			    s->flat[i], s->cols[c]));
 }
 
 static void
@@ -138,6 +149,7 @@ sheet_free(struct sheet *s)
 	for (size_t i = 0; i < s->nrows; i++)
 		json_decref(s->flat[i]);
 	free(s->cols);
+	free(s->is_array);
 	free(s->flat);
 	memset(s, 0, sizeof(*s));
 }
@@ -185,6 +197,8 @@ shape_of_seg(const char *seg, size_t len)
 			return SH_RATIO;
 	if (seg_has(seg, len, "conversion"))
 		return SH_RATIO;
+	if (ends_with(seg, len, "_bp") || seg_has(seg, len, "_bp_"))
+		return SH_BP;
 	/* "avg_ticket" is money, "tickets" a count */
 	if (len == 10 && memcmp(seg, "avg_ticket", 10) == 0)
 		return SH_MONEY;
@@ -352,6 +366,10 @@ fmt_cell(char *out, size_t outlen, json_t *v, enum shape sh)
 		fmt_fixed(out, outlen, round_ll(d * 1000.0), 1);
 		strncat(out, "%", outlen - strlen(out) - 1);
 		break;
+	case SH_BP:
+		fmt_fixed(out, outlen, round_ll(d), 2);
+		strncat(out, "%", outlen - strlen(out) - 1);
+		break;
 	case SH_COUNT:
 		if (json_is_integer(v)) {
 			fmt_fixed(out, outlen,
@@ -369,9 +387,9 @@ fmt_cell(char *out, size_t outlen, json_t *v, enum shape sh)
 static void
 csv_cell(FILE *f, json_t *v, enum shape sh)
 {
-	char	 num[40];
-	char	*t = NULL;
-	const char *s;
+	char		 num[40];
+	char		*t = NULL;
+	const char	*s;
 
 	if (v == NULL || json_is_null(v))
 		return;
@@ -585,7 +603,7 @@ transposed(const struct sheet *s, struct grid *g)
 		const char	*name = s->cols[c], *dot = strrchr(name, '.');
 		enum shape	 sh = shape_of(name);
 
-		if (s->key && strcmp(name, s->key) == 0)
+		if ((s->key && strcmp(name, s->key) == 0) || s->is_array[c])
 			continue;
 		if (dot == NULL)
 			parent = NULL;
@@ -640,7 +658,7 @@ wide(const struct sheet *s, const char *const *main_cols, struct grid *g)
 
 		for (size_t i = 0; i < npick && !taken; i++)
 			taken = pick[i] == c;
-		if (!taken && strchr(s->cols[c], '.') == NULL)
+		if (!taken && !s->is_array[c] && strchr(s->cols[c], '.') == NULL)
 			pick[npick++] = c;
 	}
 
@@ -696,7 +714,81 @@ wide(const struct sheet *s, const char *const *main_cols, struct grid *g)
 		free(cells[c]);
 	free(cells);
 	free(pick);
-	return s->ncols - (s->key ? 1 : 0) - (shown - 1);
+	npick = 0;
+	for (size_t c = 0; c < s->ncols; c++)
+		npick += !s->is_array[c] && !(s->key && strcmp(s->cols[c],
+		    s->key) == 0);
+	return npick - (shown - 1);
+}
+
+/*
+ * Each list column (by_vendor, by_contract, licenses_expiring) as a table
+ * of its own under the figures: one line an item, led by its group when
+ * the item does not say it.
+ */
+static void
+print_lists(const struct sheet *s)
+{
+	for (size_t c = 0; c < s->ncols; c++) {
+		struct sheet	 sub;
+		struct grid	 g;
+		json_t		*items = json_array(), *item, *v;
+		char		**cells;
+		size_t		 i;
+
+		if (!s->is_array[c])
+			continue;
+		for (size_t r = 0; r < s->nrows; r++)
+			json_array_foreach(json_object_get(s->flat[r],
+			    s->cols[c]), i, item) {
+				json_t	*o = json_object();
+
+				if (s->key && (v = json_object_get(s->flat[r],
+				    s->key)) != NULL && json_is_object(item) &&
+				    json_object_get(item, s->key) == NULL)
+					json_object_set(o, s->key, v);
+				if (json_is_object(item))
+					json_object_update(o, item);
+				else
+					json_object_set(o, "value", item);
+				json_array_append_new(items, o);
+			}
+		printf("\n%s\n", s->cols[c]);
+		sheet_build(&sub, items, s->key);
+		if (sub.nrows == 0 || sub.ncols == 0) {
+			printf("(none)\n");
+			sheet_free(&sub);
+			json_decref(items);
+			continue;
+		}
+		putchar('\n');
+		grid_init(&g, sub.ncols);
+		cells = xcalloc(sub.ncols, sizeof(*cells));
+		for (size_t k = 0; k < sub.ncols; k++) {
+			cells[k] = xmalloc(CELL_MAX);
+			fmt_text(cells[k], CELL_MAX, sub.cols[k]);
+		}
+		grid_add(&g, cells);
+		for (size_t r = 0; r < sub.nrows; r++) {
+			for (size_t k = 0; k < sub.ncols; k++) {
+				enum shape sh = is_key_col(sub.cols[k]) ?
+				    SH_TEXT : shape_of(sub.cols[k]);
+
+				v = json_object_get(sub.flat[r], sub.cols[k]);
+				fmt_cell(cells[k], CELL_MAX, v, json_is_string(v) ?
+				    SH_TEXT : sh);
+				g.right[k] |= json_is_number(v);
+			}
+			grid_add(&g, cells);
+		}
+		grid_print(&g);
+		for (size_t k = 0; k < sub.ncols; k++)
+			free(cells[k]);
+		free(cells);
+		grid_free(&g);
+		sheet_free(&sub);
+		json_decref(items);
+	}
 }
 
 /* ---- report ---------------------------------------------------------- */
@@ -706,11 +798,11 @@ static const char *const kpis_main[] = { "gross_sales", "net_revenue",
     "revenue_per_provider_hour", "no_show_rate", "supply_cost_pct", NULL };
 static const char *const financials_main[] = { "gross_sales",
     "stored_value_sold", "refunds", "net_revenue", "collections",
-    "expenses", "supply_spend", "mso_fee", NULL };
+    "operating_costs", "supply_spend", "mso_fee", NULL };
 static const char *const vendors_main[] = { "supply_spend",
     "contract_variance", "rebate_accrued", "supply_cost_pct", NULL };
 static const char *const compliance_main[] = { "training_current_pct",
-    "consent_rate", NULL };
+    "consent_rate", "check_findings", NULL };
 
 static void
 print_report_table(json_t *doc, const struct sheet *s, const char *kind,
@@ -740,6 +832,7 @@ print_report_table(json_t *doc, const struct sheet *s, const char *kind,
 		printf("\n(%zu more figures a row: --format csv or json shows "
 		    "them all)\n", left);
 	grid_free(&g);
+	print_lists(s);
 }
 
 static const char *
@@ -802,18 +895,13 @@ first_of(const struct sheet *s, size_t r, const char *const *names)
 static const char *
 bound_of(const struct sheet *s, size_t r)
 {
-	static const char *const applied[] = { "applied", "bound",
-	    "clamped", "limit_applied", NULL };
-	json_t	*v = first_of(s, r, applied);
-	int	 floor = json_is_true(json_object_get(s->flat[r],
-		     "floor_applied"));
-	int	 cap = json_is_true(json_object_get(s->flat[r], "cap_applied"));
+	json_t	*row = s->flat[r];
 
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (floor)
+	if (json_is_false(json_object_get(row, "billed")))
+		return "not billed";
+	if (json_is_true(json_object_get(row, "floor_applied")))
 		return "floor";
-	if (cap)
+	if (json_is_true(json_object_get(row, "cap_applied")))
 		return "cap";
 	return "-";
 }
@@ -821,7 +909,6 @@ bound_of(const struct sheet *s, size_t r)
 static void
 fees_table(json_t *doc, const struct sheet *s, void *arg)
 {
-	static const char *const base_name[] = { "fee_base", "base", NULL };
 	struct grid	 g;
 	char		 c[6][CELL_MAX];
 	char		*cells[6] = { c[0], c[1], c[2], c[3], c[4], c[5] };
@@ -852,7 +939,8 @@ fees_table(json_t *doc, const struct sheet *s, void *arg)
 		    "site_id"), SH_TEXT);
 		fmt_cell(c[1], CELL_MAX, json_object_get(s->flat[r],
 		    "fee_model"), SH_TEXT);
-		fmt_cell(c[2], CELL_MAX, first_of(s, r, base_name), SH_TEXT);
+		fmt_cell(c[2], CELL_MAX, json_object_get(s->flat[r],
+		    "fee_base"), SH_TEXT);
 		fmt_cell(c[3], CELL_MAX, base, SH_MONEY);
 		fmt_cell(c[4], CELL_MAX, fee, SH_MONEY);
 		snprintf(c[5], CELL_MAX, "%s", bound_of(s, r));
@@ -966,15 +1054,8 @@ cmd_report(int argc, char **argv)
 	}
 	if (hub_format("report", &o, &fmt) != 0)
 		return EXIT_USAGE;
-	if (strcmp(o.pos[0], "fees") == 0) {
-		if (opts_get(&o, "period") == NULL && (opts_get(&o, "from") ||
-		    opts_get(&o, "to"))) {
-			fprintf(stderr, "msoctl report fees: --period YYYY-MM "
-			    "is required\n%s", report_usage);
-			return EXIT_USAGE;
-		}
+	if (strcmp(o.pos[0], "fees") == 0)
 		return report_fees(&o, fmt);
-	}
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(o.pos[0], kinds[i].name) == 0) {
 			rt.kind = kinds[i].name;
@@ -998,12 +1079,14 @@ cmd_report(int argc, char **argv)
 		    "required\n%s", rt.kind, report_usage);
 		return EXIT_USAGE;
 	}
-	if (pbjson_parse_date(from, &dfrom) != 0 ||
-	    pbjson_parse_date(to, &dto) != 0) {
-		fprintf(stderr, "msoctl report %s: --%s: expected a date "
-		    "YYYY-MM-DD, got '%s'\n", rt.kind,
-		    pbjson_parse_date(from, &dfrom) ? "from" : "to",
-		    pbjson_parse_date(from, &dfrom) ? from : to);
+	if (pbjson_parse_date(from, &dfrom) != 0) {
+		fprintf(stderr, "msoctl report %s: --from: expected a date "
+		    "YYYY-MM-DD, got '%s'\n", rt.kind, from);
+		return EXIT_USAGE;
+	}
+	if (pbjson_parse_date(to, &dto) != 0) {
+		fprintf(stderr, "msoctl report %s: --to: expected a date "
+		    "YYYY-MM-DD, got '%s'\n", rt.kind, to);
 		return EXIT_USAGE;
 	}
 	if (dfrom > dto) {
@@ -1038,14 +1121,14 @@ static void
 contracts_table(json_t *doc, const struct sheet *s, void *arg)
 {
 	static const char *const heads[] = { "site", "contract", "vendor",
-	    "status", "start", "end", "notice", "renew", "rebate" };
+	    "status", "start", "end", "days left", "notice by", "renew",
+	    "rebate" };
 	static const char *const vendor[] = { "vendor_name", "vendor_id",
 	    NULL };
 	enum { NC = sizeof(heads) / sizeof(heads[0]) };
 	struct grid	 g;
 	char		 c[NC][CELL_MAX];
 	char		*cells[NC];
-	json_t		*v;
 
 	(void)doc;
 	(void)arg;
@@ -1058,7 +1141,7 @@ contracts_table(json_t *doc, const struct sheet *s, void *arg)
 		cells[i] = c[i];
 		snprintf(c[i], CELL_MAX, "%s", heads[i]);
 	}
-	g.right[0] = g.right[6] = g.right[8] = 1;
+	g.right[0] = g.right[6] = g.right[9] = 1;
 	grid_add(&g, cells);
 	for (size_t r = 0; r < s->nrows; r++) {
 		json_t *row = s->flat[r];
@@ -1074,21 +1157,14 @@ contracts_table(json_t *doc, const struct sheet *s, void *arg)
 		    SH_TEXT);
 		fmt_cell(c[5], CELL_MAX, json_object_get(row, "end_date"),
 		    SH_TEXT);
-		v = json_object_get(row, "notice_days");
-		if (json_is_integer(v))
-			snprintf(c[6], CELL_MAX, "%lldd",
-			    (long long)json_integer_value(v));
-		else
-			snprintf(c[6], CELL_MAX, "-");
-		fmt_cell(c[7], CELL_MAX, json_object_get(row, "auto_renew"),
+		fmt_cell(c[6], CELL_MAX, json_object_get(row, "days_to_end"),
+		    SH_COUNT);
+		fmt_cell(c[7], CELL_MAX, json_object_get(row, "notice_by"),
 		    SH_TEXT);
-		v = json_object_get(row, "rebate_bp");
-		if (json_is_integer(v))
-			fmt_fixed(c[8], CELL_MAX, json_integer_value(v), 2);
-		else
-			snprintf(c[8], CELL_MAX, "-");
-		if (json_is_integer(v))
-			strncat(c[8], "%", CELL_MAX - strlen(c[8]) - 1);
+		fmt_cell(c[8], CELL_MAX, json_object_get(row, "auto_renew"),
+		    SH_TEXT);
+		fmt_cell(c[9], CELL_MAX, json_object_get(row, "rebate_bp"),
+		    SH_BP);
 		grid_add(&g, cells);
 	}
 	grid_print(&g);

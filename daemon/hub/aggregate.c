@@ -1173,7 +1173,8 @@ aggregate_verify(struct store *st, const char *tmpdir,
 	rb.finder.arg = &rb;
 	if ((rc = store_scan_events(st, 0, collect_voids, &rb)) != 0)
 		goto done;
-	qsort(rb.held, rb.nheld, sizeof(*rb.held), held_cmp);
+	if (rb.nheld > 1)
+		qsort(rb.held, rb.nheld, sizeof(*rb.held), held_cmp);
 	held_unique(&rb);
 	if ((rc = store_scan_events(st, 0, collect_event, &rb)) != 0 ||
 	    (rc = flush_chunk(&rb)) != 0)

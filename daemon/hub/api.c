@@ -185,7 +185,9 @@ post_resume(struct evhttp_request *req, struct hub_api *api, uint32_t site,
 	}
 	rc = store_resume(api->store, site, reason);
 	if (rc != 0) {
-		httpd_reply_error(req, rc == MSOSYNC_ENOTFOUND ? 404 : 500,
+		httpd_reply_error(req, rc == MSOSYNC_ENOTFOUND ? 404 :
+		    rc == MSOSYNC_EINVAL ? 409 : 500, rc == MSOSYNC_EINVAL ?
+		    "the site's chain is not broken: nothing to resume" :
 		    msosync_strerror(rc));
 		json_decref(doc);
 		return;

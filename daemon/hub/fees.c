@@ -485,7 +485,8 @@ query_contracts(struct store *st, const struct sites *sites,
 		snprintf(err, errlen, "store: %s", msosync_strerror(rc));
 		return rc;
 	}
-	qsort(cl.v, cl.n, sizeof(*cl.v), by_end);
+	if (cl.n > 1)
+		qsort(cl.v, cl.n, sizeof(*cl.v), by_end);
 	from = query_days(today);
 	list = json_array();
 	for (size_t i = 0; i < cl.n; i++) {

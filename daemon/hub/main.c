@@ -17,6 +17,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "aggregate.h"
 #include "api.h"
 #include "config.h"
 #include "httpd.h"
@@ -204,6 +205,7 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/hub", h.c.data_dir);
 	if ((rc = store_open(path, (size_t)h.c.store_max_mb << 20, &store)) != 0)
 		fatalx("store %s: %s", path, msosync_strerror(rc));
+	aggregate_attach(store);	/* aggregates commit with their events */
 
 	if ((base = event_base_new()) == NULL ||
 	    event_base_priority_init(base, 2) != 0)

@@ -176,6 +176,22 @@ by_name(enum query_by by)
 	}
 }
 
+/* qsort and bsearch want a real array even when it is empty. */
+static void
+sort(void *base, size_t n, size_t size, int (*cmp)(const void *,
+    const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+static void *
+find(const void *key, const void *base, size_t n, size_t size,
+    int (*cmp)(const void *, const void *))
+{
+	return n > 0 ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
 static void
 add(int64_t *a, int64_t v)
 {
@@ -427,7 +443,7 @@ pool_compute(struct q *q, struct pool *p)
 	size_t			 n = 0;
 	int			 rc;
 
-	qsort(p->ends, p->nends, sizeof(*p->ends), cmp_u32);
+	sort(p->ends, p->nends, sizeof(*p->ends), cmp_u32);
 	for (size_t i = 0; i < p->nends; i++)
 		if (n == 0 || p->ends[n - 1] != p->ends[i])
 			p->ends[n++] = p->ends[i];
@@ -459,7 +475,7 @@ pool_compute(struct q *q, struct pool *p)
 static int64_t
 pool_spend(const struct pool *p, uint32_t end)
 {
-	const uint32_t	*e = bsearch(&end, p->ends, p->nends, sizeof(*p->ends),
+	const uint32_t	*e = find(&end, p->ends, p->nends, sizeof(*p->ends),
 			    cmp_u32);
 
 	return e != NULL ? p->spend[e - p->ends] : 0;
@@ -723,14 +739,14 @@ site_staff(struct q *q)
 	struct group	*g;
 	int		 current;
 
-	qsort(q->sr, q->nsr, sizeof(*q->sr), cmp_staffref);
+	sort(q->sr, q->nsr, sizeof(*q->sr), cmp_staffref);
 	for (size_t i = 0; i < q->nsr; i++) {
 		if (i > 0 && cmp_staffref(&q->sr[i - 1], &q->sr[i]) == 0)
 			continue;
 		g = &q->g[q->sr[i].group];
 		g->staff++;
 		key.staff = q->sr[i].staff;
-		tr = bsearch(&key, q->tr, q->ntr, sizeof(*q->tr),
+		tr = find(&key, q->tr, q->ntr, sizeof(*q->tr),
 		    cmp_training);
 		if (tr == NULL)
 			continue;
@@ -949,7 +965,7 @@ add_vendors(json_t *r, struct group *g, const struct q *q)
 {
 	json_t	*a, *o;
 
-	qsort(g->vrows, g->nvrows, sizeof(*g->vrows), cmp_vrow);
+	sort(g->vrows, g->nvrows, sizeof(*g->vrows), cmp_vrow);
 	a = json_array();
 	for (size_t i = 0; i < g->nvrows; i++) {
 		o = json_object();
@@ -961,7 +977,7 @@ add_vendors(json_t *r, struct group *g, const struct q *q)
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(r, "by_vendor", a);
-	qsort(g->crows, g->ncrows, sizeof(*g->crows), cmp_crow);
+	sort(g->crows, g->ncrows, sizeof(*g->crows), cmp_crow);
 	a = json_array();
 	for (size_t i = 0; i < g->ncrows; i++) {
 		const struct crow	*c = &g->crows[i];
@@ -1008,7 +1024,7 @@ add_compliance(json_t *r, struct group *g)
 	}
 	json_object_set_new(r, "checks", o);
 	set_int(r, "check_findings", c[AGG_CHECK_FINDINGS]);
-	qsort(g->lics, g->nlics, sizeof(*g->lics), cmp_lic);
+	sort(g->lics, g->nlics, sizeof(*g->lics), cmp_lic);
 	a = json_array();
 	for (size_t i = 0; i < g->nlics; i++) {
 		x = json_object();

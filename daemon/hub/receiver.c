@@ -238,8 +238,14 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 		on_hello(r, (uint32_t)site, rid, rid_len, f->hello);
 		break;
 	case MSOSYNC__FRAME__KIND_HEARTBEAT:
-		if (!is_current(s, rid, rid_len))
+		if (!is_current(s, rid, rid_len)) {
+			/* e.g. after a hub restart: make the agent say hello
+			 * now rather than when its ack timeout runs out */
+			reject(r, rid, rid_len, MSOSYNC__REJECT__CODE__GAP,
+			    "no session: send hello", s->acked_seq,
+			    (uint32_t)site);
 			break;
+		}
 		s->head_seq = f->heartbeat->head_seq;
 		s->oldest_unacked_at = f->heartbeat->oldest_unacked_at;
 		s->last_seen_ms = clock_now_ms();

@@ -228,9 +228,16 @@ put_latency(struct buf *b, const char *name, uint64_t *v, size_t n)
 	    name, n ? sum / (double)n / 1e6 : 0.0);
 }
 
+/* Close the JSON object, with this process's own CPU time: the client's cost. */
 static void
 emit(struct buf *b)
 {
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		buf_printf(b, ",\"driver_cpu_s\":%.3f",
+		    (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	buf_puts(b, "}\n");
 	fputs(b->data, stdout);
 	fflush(stdout);
@@ -1024,7 +1031,7 @@ cmd_steady(void)
 	struct buf		 out = { 0 };
 	pthread_t		 th[MAX_CLIENTS], poller;
 	size_t			 nclients = opt_num("clients", 4), n;
-	uint64_t		*lat, *jlat, maxseq = 0, warm, end;
+	uint64_t		*lat, *jlat, *hlat, maxseq = 0, warm, end;
 	int			 rc;
 
 	events_load(&ev);
@@ -1080,11 +1087,14 @@ cmd_steady(void)
 
 	lat = xcalloc(st.n, sizeof(*lat));
 	jlat = xcalloc(st.n, sizeof(*jlat));
+	hlat = xcalloc(st.n, sizeof(*hlat));
 	for (size_t i = 0; i < st.n; i++) {
 		uint64_t at = committed_at(&st, st.seq[i]);
 
 		lat[i] = at - sched_ns(&st, i);
 		jlat[i] = st.replied[i] - sched_ns(&st, i);
+		/* the hub may commit before the client has read its reply */
+		hlat[i] = at > st.replied[i] ? at - st.replied[i] : 0;
 	}
 	buf_printf(&out, "{\"events\":%zu,\"rate\":%.0f,\"achieved_eps\":%.0f,"
 	    "\"polls\":%" PRIu64 ",\"poll_interval_ms\":%.3f", st.n, st.rate,
@@ -1092,10 +1102,12 @@ cmd_steady(void)
 	    (double)STEADY_POLL_NS / 1e6);
 	put_latency(&out, "hub_commit", lat, st.n);
 	put_latency(&out, "journal", jlat, st.n);
+	put_latency(&out, "journal_to_hub", hlat, st.n);
 	emit(&out);
 	http_free(&st.hub);
 	free(lat);
 	free(jlat);
+	free(hlat);
 	free(st.s);
 	free(st.seq);
 	free(st.replied);
@@ -1568,6 +1580,7 @@ nats_stream(jsCtx *js, const char *name, const char *subject,
 		memset(&ext, 0, sizeof(ext));
 		src.Name = source;
 		ext.APIPrefix = api;
+		ext.DeliverPrefix = "";	/* libnats marshals it unchecked */
 		src.External = &ext;
 		sc.Sources = srcs;
 		sc.SourcesLen = 1;

@@ -7,7 +7,7 @@
  * the whole year by franchise and by site: the median of 20 runs each,
  * against a target of 50 ms for the franchise.
  *
- * Run by hand (it takes a minute or two and about a GB of /tmp):
+ * Run by hand (about half a minute and half a GB of /tmp):
  *   cmake --build build --target bench_query &&
  *       build/tests/bench/bench_query [SITES [DAYS [RATE]]]
  * RATE is simulated events a site a day (default 20: the events only have
@@ -25,7 +25,6 @@
 #include <zmq.h>
 
 #include "aggregate.h"
-#include "buf.h"
 #include "chain.h"
 #include "config.h"
 #include "msosync/error.h"

@@ -32,7 +32,8 @@
 #   BENCH_SCENARIOS="1 2 3 4 5"
 #   BENCH_OUT=DIR              default build/bench/<time>
 #   BENCH_PERF=1               perf record -g the agent and hub of scenarios
-#                              1-3 into DIR/perf (needs perf)
+#                              1-3 into DIR/perf, with a summary per run
+#                              (needs perf; the figures then include its cost)
 #   BENCH_KEEP=1               keep the temporary state
 #   MSOSYNC_BIN=DIR            a build dir with bench_driver (default:
 #                              build/, built here with deploy/build.sh)
@@ -119,11 +120,22 @@ wait_http() {
 # json_field FILE EXPR: EXPR over the JSON as d
 json_field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
-# record ROLE PID SCENARIO: the process's peak RSS into rss.tsv
+# record ROLE PID SCENARIO [RUN]: the process's peak RSS (VmHWM) and CPU
+# time (user + system) into procs.tsv, and for our daemons /metrics into
+# raw/RUN-ROLE.metrics
+TICK=$(getconf CLK_TCK)
 record_rss() {
-	local kb
+	local kb cpu url
 	kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$2/status" 2>/dev/null || echo 0)
-	printf '%s\t%s\t%s\n' "$3" "$1" "${kb:-0}" >> "$RAW/rss.tsv"
+	cpu=$(awk -v t="$TICK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$2/stat" 2>/dev/null || echo 0)
+	printf '%s\t%s\t%s\t%s\t%s\n' "$3" "$1" "${kb:-0}" "${cpu:-0}" "${4:--}" >> "$RAW/procs.tsv"
+	case $1 in
+	agent) url=$AGENT_URL ;;
+	hub) url=$HUB_URL ;;
+	*) return 0 ;;
+	esac
+	[ -n "${4:-}" ] && curl -sf -H "Authorization: Bearer $TOKEN" "$url/metrics" \
+	    > "$RAW/$4-$1.metrics" 2>/dev/null || true
 }
 
 # run_driver NAME ARGS...: the driver's JSON into raw/NAME.json
@@ -153,8 +165,8 @@ perf_stop() {
 	PERF_PID=
 	local f
 	f=$(ls -t "$OUT"/perf/*.data | head -1)
-	perf report -i "$f" --no-children --sort dso,symbol --stdio 2>/dev/null |
-	    grep -E '^ +[0-9]' | head -40 > "${f%.data}.txt" || true
+	perf report -i "$f" --no-children --sort comm,dso,symbol --stdio 2>/dev/null |
+	    grep -E '^ +[0-9]' | head -60 > "${f%.data}.txt" || true
 }
 
 # --- keys, sites, tokens; the events -------------------------------------
@@ -313,26 +325,27 @@ scenario_1() {
 	run_driver s1-fsync fsync --dir "$T" --count 500
 	for r in $(seq "$RUNS"); do
 		agent_start "s1-ipc-$r"
-		perf_start "$AGENT_PID" "s1-ipc-agent-$r"
+		perf_start "$AGENT_PID" "s1-ipc-$r"
 		run_driver "s1-ipc-$r" ingest --mode ipc --target "$AGENT_IPC" \
 		    --file "$EV" --count "$EVENTS" --clients 4 --batch 100
 		perf_stop
-		record_rss agent "$AGENT_PID" 1
+		record_rss agent "$AGENT_PID" 1 "s1-ipc-$r"
 		stop_pid "$AGENT_PID"
 		rm -rf "$T/s1-ipc-$r"
 	done
 	for r in $(seq "$RUNS"); do
 		agent_start "s1-http-$r"
-		perf_start "$AGENT_PID" "s1-http-agent-$r"
+		perf_start "$AGENT_PID" "s1-http-$r"
 		run_driver "s1-http-$r" ingest --mode http --target "$AGENT_URL" \
 		    --file "$EV" --count "$EVENTS" --clients 2 --batch 5000
 		perf_stop
-		record_rss agent "$AGENT_PID" 1
+		record_rss agent "$AGENT_PID" 1 "s1-http-$r"
 		stop_pid "$AGENT_PID"
 		rm -rf "$T/s1-http-$r"
 	done
 	agent_start s1-rtt
 	run_driver s1-rtt rtt --target "$AGENT_IPC" --file "$EV" --count "$RTT"
+	record_rss agent "$AGENT_PID" 1 s1-rtt
 	stop_pid "$AGENT_PID"
 	rm -rf "$T/s1-rtt"
 
@@ -343,7 +356,7 @@ scenario_1() {
 	done
 	run_driver s1-nats-rtt nats-rtt --url "$NATS_URL" --file "$EV" \
 	    --count "$RTT" --stream S1RTT
-	record_rss nats-server "$NATS_PID" 1
+	record_rss nats-server "$NATS_PID" 1 s1-nats
 	stop_pid "$NATS_PID"
 	rm -rf "$T/s1-nats.js"
 }
@@ -358,7 +371,7 @@ scenario_2() {
 			# shellcheck disable=SC2046
 			agent_start "s2-agent-$mode-$r" $(hub_flags)
 			wait_connected
-			perf_start "$HUB_PID" "s2-$mode-hub-$r"
+			perf_start "$AGENT_PID,$HUB_PID" "s2-$mode-$r"
 			if [ "$mode" = ipc ]; then
 				run_driver "s2-$mode-$r" e2e --mode ipc --target "$AGENT_IPC" \
 				    --hub "$HUB_URL" --token "$TOKEN" --site 1 --file "$EV" \
@@ -369,8 +382,8 @@ scenario_2() {
 				    --count "$EVENTS" --clients 2 --batch 5000
 			fi
 			perf_stop
-			record_rss agent "$AGENT_PID" 2
-			record_rss hub "$HUB_PID" 2
+			record_rss agent "$AGENT_PID" 2 "s2-$mode-$r"
+			record_rss hub "$HUB_PID" 2 "s2-$mode-$r"
 			stop_pid "$AGENT_PID"
 			stop_pid "$HUB_PID"
 			rm -rf "$T/s2-hub-$mode-$r" "$T/s2-agent-$mode-$r"
@@ -386,8 +399,8 @@ scenario_2() {
 		run_driver "s2-nats-$r" nats-e2e --site-url "$site_url" \
 		    --hub-url "$hub_url" --file "$EV" --count "$EVENTS" --stream "E$r"
 	done
-	record_rss nats-hub "$hub_pid" 2
-	record_rss nats-site "$site_pid" 2
+	record_rss nats-hub "$hub_pid" 2 s2-nats
+	record_rss nats-site "$site_pid" 2 s2-nats
 	stop_pid "$site_pid"
 	stop_pid "$hub_pid"
 	rm -rf "$T/s2-nhub.js" "$T/s2-nsite.js"
@@ -406,14 +419,14 @@ scenario_3() {
 	stop_pid "$HUB_PID"
 	run_driver s3-fill ingest --mode http --target "$AGENT_URL" --file "$EV" \
 	    --count "$CATCHUP" --clients 2 --batch 5000
-	perf_start "$AGENT_PID" s3-agent
 	t0=$(date +%s%N)
 	hub_start s3-hub "$T/sites.conf" "$hp" "$hh"
+	perf_start "$AGENT_PID,$HUB_PID" s3
 	run_driver s3-msosync wait-hwm --hub "$HUB_URL" --token "$TOKEN" --site 1 \
 	    --target "$CATCHUP" --t0-ns "$t0"
 	perf_stop
-	record_rss agent "$AGENT_PID" 3
-	record_rss hub "$HUB_PID" 3
+	record_rss agent "$AGENT_PID" 3 s3-msosync
+	record_rss hub "$HUB_PID" 3 s3-msosync
 	stop_pid "$AGENT_PID"
 	stop_pid "$HUB_PID"
 	rm -rf "$T/s3-hub" "$T/s3-agent"
@@ -433,8 +446,8 @@ scenario_3() {
 	hub_pid=$NATS_PID
 	run_driver s3-nats nats-wait --url "$hub_url" --stream HUB_C \
 	    --target "$CATCHUP" --t0-ns "$t0"
-	record_rss nats-hub "$hub_pid" 3
-	record_rss nats-site "$site_pid" 3
+	record_rss nats-hub "$hub_pid" 3 s3-nats
+	record_rss nats-site "$site_pid" 3 s3-nats
 	stop_pid "$site_pid"
 	stop_pid "$hub_pid"
 	rm -rf "$T/s3-nhub.js" "$T/s3-nsite.js"
@@ -450,8 +463,8 @@ scenario_4() {
 	run_driver s4-msosync steady --target "$AGENT_IPC" --hub "$HUB_URL" \
 	    --token "$TOKEN" --site 1 --file "$EV" --rate "$RATE" \
 	    --seconds "$SECONDS_STEADY" --clients 4
-	record_rss agent "$AGENT_PID" 4
-	record_rss hub "$HUB_PID" 4
+	record_rss agent "$AGENT_PID" 4 s4-msosync
+	record_rss hub "$HUB_PID" 4 s4-msosync
 	stop_pid "$AGENT_PID"
 	stop_pid "$HUB_PID"
 	rm -rf "$T/s4-hub" "$T/s4-agent"
@@ -463,8 +476,8 @@ scenario_4() {
 	wait_leaf "$hub_mon"
 	run_driver s4-nats nats-steady --site-url "$site_url" --hub-url "$hub_url" \
 	    --file "$EV" --stream ST --rate "$RATE" --seconds "$SECONDS_STEADY"
-	record_rss nats-hub "$hub_pid" 4
-	record_rss nats-site "$site_pid" 4
+	record_rss nats-hub "$hub_pid" 4 s4-nats
+	record_rss nats-site "$site_pid" 4 s4-nats
 	stop_pid "$site_pid"
 	stop_pid "$hub_pid"
 	rm -rf "$T/s4-nhub.js" "$T/s4-nsite.js"
@@ -482,12 +495,12 @@ scenario_5() {
 	    --hub-public-key "$(cat "$T/hub.pub")" --keys "$T/fanin/fanin.keys" \
 	    --hub "$HUB_URL" --token "$TOKEN" --events-per-site "$FANIN_EVENTS" \
 	    --batch "$FANIN_BATCH"
-	record_rss hub "$HUB_PID" 5
+	record_rss hub "$HUB_PID" 5 s5-msosync
 	stop_pid "$HUB_PID"
 	rm -rf "$T/s5-hub"
 }
 
-: > "$RAW/rss.tsv"
+: > "$RAW/procs.tsv"
 for s in $SCENARIOS; do
 	"scenario_$s"
 done

@@ -61,6 +61,7 @@ feed 7 "$T/site7.ndjson" &
 F7=$!
 feed 8 "$T/site8.ndjson" &
 F8=$!
+PIDS+=("$F7" "$F8")	# a failed test stops them too
 
 wait_until 60 head_at_least 7 $((N7 / 4))
 say "kill -9 the hub (1st) at agent 7 head $(agent_status 7 'd["head_seq"]')"

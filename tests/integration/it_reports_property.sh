@@ -12,7 +12,7 @@
 # Knobs: IT_RATE (simulated events a clinic a day), IT_SEED.
 . "$(dirname "$0")/lib.sh"
 
-RATE=${IT_RATE:-250}
+RATE=${IT_RATE:-400}
 SEED=${IT_SEED:-41}
 DAYS=90
 # a few days back, so that no simulated event lies ahead of the agents' clock
