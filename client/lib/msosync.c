@@ -43,7 +43,7 @@ struct parse {
 	Msosync__Event	**ev;
 	size_t		  nev, cap;
 	struct msosync_error *err;
-	size_t		  nerr;
+	size_t		  nerr, errcap;
 };
 
 static int64_t
@@ -164,13 +164,16 @@ msosync_version(void)
 }
 
 static void
-add_error(struct msosync_error **errs, size_t *n, size_t index,
-    const char *event_id, const char *msg)
+add_error(struct parse *p, size_t index, const char *event_id,
+    const char *msg)
 {
 	struct msosync_error	*e;
 
-	*errs = xrealloc(*errs, (*n + 1) * sizeof(**errs));
-	e = &(*errs)[(*n)++];
+	if (p->nerr == p->errcap) {
+		p->errcap = p->errcap ? p->errcap * 2 : 8;
+		p->err = xrealloc(p->err, p->errcap * sizeof(*p->err));
+	}
+	e = &p->err[p->nerr++];
 	e->index = index;
 	e->event_id = event_id != NULL && *event_id ? xstrdup(event_id) : NULL;
 	e->message = xstrdup(msg);
@@ -189,15 +192,14 @@ on_value(void *arg, size_t index, json_t *value, const char *perr)
 		return MSOSYNC_ETOOBIG;
 	if (value == NULL) {
 		snprintf(err, sizeof(err), "invalid JSON: %s", perr);
-		add_error(&p->err, &p->nerr, index, NULL, err);
+		add_error(p, index, NULL, err);
 		return 0;
 	}
 	if (pbjson_decode(&msosync__event__descriptor, value, &m, err,
 	    sizeof(err)) != 0) {
 		id = json_is_object(value) ?
 		    json_object_get(value, "event_id") : NULL;
-		add_error(&p->err, &p->nerr, index, json_string_value(id),
-		    err);
+		add_error(p, index, json_string_value(id), err);
 		return 0;
 	}
 	if (p->nerr > 0) {
@@ -416,18 +418,18 @@ msosync_submit_json(struct msosync_client *c, const char *json, size_t len,
 		return MSOSYNC_EINVAL;
 	rc = ndjson_each(json, len, on_value, &p);
 	if (rc == MSOSYNC_ETOOBIG || p.nerr > 0) {
-		r = xcalloc(1, sizeof(*r));
 		if (rc == MSOSYNC_ETOOBIG) {
-			r->status = MSOSYNC_STATUS_TOO_LARGE;
-			add_error(&r->errors, &r->nerrors, 0, NULL,
-			    "too many events in one request");
-		} else {
-			r->status = MSOSYNC_STATUS_INVALID;
-			r->errors = p.err;
-			r->nerrors = p.nerr;
-			p.err = NULL;
-			p.nerr = 0;
+			/* the events' own errors do not matter any more */
+			parse_free(&p);
+			add_error(&p, 0, NULL, "too many events in one request");
 		}
+		r = xcalloc(1, sizeof(*r));
+		r->status = rc == MSOSYNC_ETOOBIG ? MSOSYNC_STATUS_TOO_LARGE :
+		    MSOSYNC_STATUS_INVALID;
+		r->errors = p.err;
+		r->nerrors = p.nerr;
+		p.err = NULL;
+		p.nerr = 0;
 		*out = r;
 		rc = 0;
 	} else

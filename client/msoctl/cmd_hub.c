@@ -151,14 +151,22 @@ cmd_verify(int argc, char **argv)
 		printf("%s\n", t);
 		free(t);
 	} else {
-		printf("%s: %lld events checked over %lld sites, %lld "
-		    "problems\n", status == 200 ? "ok" : "FAILED",
+		printf("%s: %lld events checked over %lld sites (%lld chain "
+		    "problems); %lld aggregate keys rebuilt and compared (%lld "
+		    "differences)\n", status == 200 ? "ok" : "FAILED",
 		    jint(doc, "events_checked"), jint(doc, "sites"),
-		    jint(doc, "problems_count"));
-		json_array_foreach(json_object_get(doc, "problems"), i, p)
-			printf("  site %lld epoch %lld seq %lld: %s\n",
-			    jint(p, "site_id"), jint(p, "epoch_ordinal"),
-			    jint(p, "seq"), jstr(p, "problem"));
+		    jint(doc, "chain_problems"),
+		    jint(doc, "aggregate_keys_checked"),
+		    jint(doc, "aggregate_differences"));
+		json_array_foreach(json_object_get(doc, "problems"), i, p) {
+			if (json_object_get(p, "site_id"))
+				printf("  chain: site %lld epoch %lld seq %lld: "
+				    "%s\n", jint(p, "site_id"),
+				    jint(p, "epoch_ordinal"), jint(p, "seq"),
+				    jstr(p, "problem"));
+			else
+				printf("  aggregate: %s\n", jstr(p, "problem"));
+		}
 	}
 	json_decref(doc);
 	return status == 200 ? 0 : 1;

@@ -162,7 +162,8 @@ aggregate_key_str(uint8_t *key, size_t len, const char *s, int last)
 	size_t			n = s != NULL ? strlen(s) : 0;
 
 	if (n <= AGG_STR_MAX) {
-		memcpy(key + len, s, n);
+		if (n > 0)
+			memcpy(key + len, s, n);
 		len += n;
 	} else {
 		/* Cut, yet distinct: three such strings still fit a key. */
@@ -377,10 +378,9 @@ purchase(struct store_txn *t, uint32_t site, const Msosync__Event *ev,
 	 * against a contract that arrives later is computed at query time.
 	 */
 	for (int by = 0; by < 2; by++) {
-		klen = by == 0 ?
-		    aggregate_key(key, AGG_KEY_PO_DAY, site, ev->business_date) :
-		    aggregate_key(key, AGG_KEY_PO_MONTH, site,
-		    ev->business_date / 100);
+		klen = by == 0 ? aggregate_key(key, AGG_KEY_PO_DAY, site,
+		    ev->business_date) : aggregate_key(key, AGG_KEY_PO_MONTH,
+		    site, ev->business_date / 100);
 		klen = aggregate_key_str(key, klen, po->vendor_id, 0);
 		klen = aggregate_key_str(key, klen, po->contract_id, 0);
 		klen = aggregate_key_str(key, klen, po->sku, 0);

@@ -71,7 +71,7 @@ enum agg_counter {
 	AGG_STORED_VALUE_SOLD,		/* gift_card, package, membership */
 	AGG_RETAIL_SALES,
 	AGG_REFUNDS,
-	AGG_COLLECTIONS,		/* methods but gift_card, membership_credit */
+	AGG_COLLECTIONS,		/* but gift_card, membership_credit */
 	AGG_DISCOUNTS,
 	AGG_TAX,
 	AGG_SALES_BY_CATEGORY,

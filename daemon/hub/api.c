@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "aggregate.h"
 #include "api.h"
 #include "clock.h"
 #include "httpd.h"
@@ -129,7 +130,7 @@ on_problem(void *arg, uint32_t site, uint32_t epoch_ord, uint64_t seq,
 
 	if (p->n++ >= 1000)
 		return;		/* enough to act on; the count says the rest */
-	buf_printf(&p->b, "%s{\"site_id\":%u,\"epoch_ordinal\":%u,"
+	buf_printf(&p->b, "%s{\"kind\":\"chain\",\"site_id\":%u,\"epoch_ordinal\":%u,"
 	    "\"seq\":%llu,\"problem\":", p->n > 1 ? "," : "", site, epoch_ord,
 	    (unsigned long long)seq);
 	buf_json_string(&p->b, problem, strlen(problem));
@@ -137,11 +138,30 @@ on_problem(void *arg, uint32_t site, uint32_t epoch_ord, uint64_t seq,
 }
 
 static void
+on_difference(void *arg, const char *what)
+{
+	struct problems	*p = arg;
+
+	if (p->n++ >= 1000)
+		return;
+	buf_puts(&p->b, p->n > 1 ? ",{\"kind\":\"aggregate\",\"problem\":" :
+	    "{\"kind\":\"aggregate\",\"problem\":");
+	buf_json_string(&p->b, what, strlen(what));
+	buf_putc(&p->b, '}');
+}
+
+/*
+ * Recheck every stored chain, then rebuild every aggregate from the stored
+ * events and compare it with the running one. 200 when all agree, 409
+ * with the differences.
+ */
+static void
 get_verify(struct evhttp_request *req, struct hub_api *api)
 {
 	struct problems	 p = { { 0 }, 0 };
 	struct buf	 b = { 0 };
-	uint64_t	 checked = 0;
+	uint64_t	 checked = 0, keys = 0;
+	size_t		 chain_problems;
 	int		 rc;
 
 	rc = store_verify(api->store, on_problem, &p, &checked);
@@ -150,9 +170,20 @@ get_verify(struct evhttp_request *req, struct hub_api *api)
 		buf_free(&p.b);
 		return;
 	}
+	chain_problems = p.n;
+	rc = aggregate_verify(api->store, api->scratch_dir, on_difference, &p,
+	    &keys);
+	if (rc != 0 && rc != MSOSYNC_ECORRUPT) {
+		httpd_reply_error(req, 500, msosync_strerror(rc));
+		buf_free(&p.b);
+		return;
+	}
 	buf_printf(&b, "{\"ok\":%s,\"events_checked\":%llu,\"sites\":%zu,"
-	    "\"problems_count\":%zu,\"problems\":[", p.n ? "false" : "true",
-	    (unsigned long long)checked, sites_count(api->sites), p.n);
+	    "\"chain_problems\":%zu,\"aggregate_keys_checked\":%llu,"
+	    "\"aggregate_differences\":%zu,\"problems_count\":%zu,"
+	    "\"problems\":[", p.n ? "false" : "true",
+	    (unsigned long long)checked, sites_count(api->sites), chain_problems,
+	    (unsigned long long)keys, p.n - chain_problems, p.n);
 	if (p.b.len)
 		buf_append(&b, p.b.data, p.b.len);
 	buf_puts(&b, "]}\n");

@@ -20,6 +20,7 @@ struct hub_api {
 	const struct tokens	*tokens;	/* swapped on SIGHUP */
 	struct receiver		*receiver;
 	struct zap		*zap;
+	const char		*scratch_dir;	/* verify rebuilds under it */
 };
 
 /* Route every path of 'http' to the handlers; api must outlive http. */

@@ -245,6 +245,7 @@ main(int argc, char **argv)
 	h.api.tokens = h.tokens;
 	h.api.receiver = h.receiver;
 	h.api.zap = h.zap;
+	h.api.scratch_dir = h.c.data_dir;
 	hub_api_start(http, &h.api);
 
 	sighup = evsignal_new(base, SIGHUP, on_hup, &h);

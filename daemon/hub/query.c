@@ -35,7 +35,7 @@
 struct crow {
 	uint32_t	 site;
 	char		*contract_id;	/* keyed */
-	char		*vendor_id;	/* keyed: the contract's, else the PO's */
+	char		*vendor_id;	/* keyed: the contract's, or the PO's */
 	size_t		 k;		/* into q->k, NONE: no contract (yet) */
 	int64_t		 spend, variance, rebate;
 	uint32_t	 bp;
@@ -78,6 +78,12 @@ struct pool {
 	uint32_t	*ends;		/* requested "up to" dates */
 	int64_t		*spend;		/* pooled spend up to each */
 	size_t		 nends, capends;
+	size_t		 canon;		/* the pool this one merged into */
+};
+
+struct taxsite {
+	const char	*tax;
+	uint32_t	 id;
 };
 
 struct staffref {
@@ -105,6 +111,8 @@ struct q {
 	size_t			 nk, capk;
 	struct pool		*pools;
 	size_t			 npools, cappools;
+	struct taxsite		*tax;		/* sites with a tax_id, sorted */
+	size_t			 ntax;
 	/* The site being walked. */
 	const struct site	*site;
 	size_t			 site_idx;
@@ -355,32 +363,25 @@ walk(uint32_t a, uint32_t b, int months, chunk_fn fn, void *arg)
 	return 0;
 }
 
-/* Pools: requested at the walk, computed after it. */
+/*
+ * Pools: one per tiered contract during the walk, holding the dates its
+ * groups need the pooled spend up to; after the walk, the pools of one
+ * tax_id (or lone site), vendor and start date merge into the first of
+ * them (canon), which reads its members' spend once over time.
+ */
 static size_t
-pool_for(struct q *q, const struct site *s, const Msosync__VendorContract *vc)
+pool_new(struct q *q, const struct site *s, const Msosync__VendorContract *vc)
 {
-	const char	*tax = s->tax_id != NULL && s->tax_id[0] != '\0' ?
-			    s->tax_id : NULL;
-	char		*vendor = keyed_dup(vc->vendor_id);
 	struct pool	*p;
 
-	for (size_t i = 0; i < q->npools; i++) {
-		p = &q->pools[i];
-		if (p->start == vc->start_date &&
-		    strcmp(p->vendor, vendor) == 0 &&
-		    (tax != NULL ? p->tax != NULL && strcmp(p->tax, tax) == 0 :
-		    p->tax == NULL && p->site == s->id)) {
-			free(vendor);
-			return i;
-		}
-	}
 	GROW(q->pools, q->npools, q->cappools);
 	p = &q->pools[q->npools];
 	memset(p, 0, sizeof(*p));
-	p->tax = tax;
+	p->tax = s->tax_id != NULL && s->tax_id[0] != '\0' ? s->tax_id : NULL;
 	p->site = s->id;
-	p->vendor = vendor;
+	p->vendor = keyed_dup(vc->vendor_id);
 	p->start = vc->start_date;
+	p->canon = q->npools;
 	return q->npools++;
 }
 
@@ -389,6 +390,108 @@ pool_request(struct pool *p, uint32_t end)
 {
 	GROW(p->ends, p->nends, p->capends);
 	p->ends[p->nends++] = end;
+}
+
+static int
+pool_cmp(const struct pool *x, const struct pool *y)
+{
+	int	c;
+
+	if ((x->tax == NULL) != (y->tax == NULL))
+		return x->tax == NULL ? -1 : 1;
+	if (x->tax != NULL && (c = strcmp(x->tax, y->tax)) != 0)
+		return c;
+	if (x->tax == NULL && x->site != y->site)
+		return x->site < y->site ? -1 : 1;
+	if ((c = strcmp(x->vendor, y->vendor)) != 0)
+		return c;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+static int
+cmp_pool_ptr(const void *a, const void *b)
+{
+	const struct pool	*x = *(struct pool *const *)a;
+	const struct pool	*y = *(struct pool *const *)b;
+	int			 c = pool_cmp(x, y);
+
+	return c != 0 ? c : (x < y ? -1 : x > y);
+}
+
+static void
+pools_merge(struct q *q)
+{
+	struct pool	**v, *c;
+
+	if (q->npools < 2)
+		return;
+	v = xcalloc(q->npools, sizeof(*v));
+	for (size_t i = 0; i < q->npools; i++)
+		v[i] = &q->pools[i];
+	sort(v, q->npools, sizeof(*v), cmp_pool_ptr);
+	for (size_t i = 1; i < q->npools; i++) {
+		if (pool_cmp(v[i - 1], v[i]) != 0)
+			continue;
+		v[i]->canon = v[i - 1]->canon;
+		c = &q->pools[v[i]->canon];
+		for (size_t j = 0; j < v[i]->nends; j++)
+			pool_request(c, v[i]->ends[j]);
+		v[i]->nends = 0;
+	}
+	free(v);
+}
+
+static int
+cmp_taxsite(const void *a, const void *b)
+{
+	const struct taxsite	*x = a, *y = b;
+	int			 c = strcmp(x->tax, y->tax);
+
+	if (c != 0)
+		return c;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The sites of the file by tax_id, to find a pool's members fast. */
+static void
+tax_index(struct q *q)
+{
+	const struct site	*s;
+
+	q->tax = xcalloc(sites_count(q->sites) + 1, sizeof(*q->tax));
+	for (size_t i = 0; i < sites_count(q->sites); i++) {
+		s = sites_at(q->sites, i);
+		if (s->tax_id == NULL || s->tax_id[0] == '\0')
+			continue;
+		q->tax[q->ntax].tax = s->tax_id;
+		q->tax[q->ntax++].id = s->id;
+	}
+	sort(q->tax, q->ntax, sizeof(*q->tax), cmp_taxsite);
+}
+
+/* The members of a pool: ids into out (room for every site). */
+static size_t
+pool_members(const struct q *q, const struct pool *p, uint32_t *out)
+{
+	size_t	lo = 0, hi = q->ntax, n = 0;
+
+	if (p->tax == NULL) {
+		out[0] = p->site;
+		return 1;
+	}
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+
+		if (strcmp(q->tax[mid].tax, p->tax) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < q->ntax && strcmp(q->tax[lo].tax, p->tax) == 0; lo++)
+		out[n++] = q->tax[lo].id;
+	return n;
 }
 
 struct spend {
@@ -436,12 +539,11 @@ cmp_u32(const void *a, const void *b)
 static int
 pool_compute(struct q *q, struct pool *p)
 {
-	struct spend		 sp;
-	const struct site	*s;
-	uint32_t		 from = p->start;
-	int64_t			 sum = 0;
-	size_t			 n = 0;
-	int			 rc;
+	struct spend	 sp;
+	uint32_t	*members, from = p->start;
+	int64_t		 sum = 0;
+	size_t		 n = 0, nm;
+	int		 rc = 0;
 
 	sort(p->ends, p->nends, sizeof(*p->ends), cmp_u32);
 	for (size_t i = 0; i < p->nends; i++)
@@ -449,27 +551,25 @@ pool_compute(struct q *q, struct pool *p)
 			p->ends[n++] = p->ends[i];
 	p->nends = n;
 	p->spend = xcalloc(n > 0 ? n : 1, sizeof(*p->spend));
-	for (size_t i = 0; i < n; i++) {
-		sp.t = q->t;
-		sp.vendor = p->vendor;
-		for (size_t j = 0; j < sites_count(q->sites) &&
-		    from <= p->ends[i]; j++) {
-			s = sites_at(q->sites, j);
-			if (p->tax != NULL ? s->tax_id == NULL ||
-			    strcmp(s->tax_id, p->tax) != 0 : s->id != p->site)
-				continue;
-			sp.site = s->id;
+	members = xcalloc(sites_count(q->sites) + 1, sizeof(*members));
+	nm = pool_members(q, p, members);
+	sp.t = q->t;
+	sp.vendor = p->vendor;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		for (size_t j = 0; j < nm && from <= p->ends[i]; j++) {
+			sp.site = members[j];
 			sp.sum = 0;
-			if ((rc = walk(from, p->ends[i], 1, spend_chunk, &sp)) !=
-			    0)
-				return rc;
+			rc = walk(from, p->ends[i], 1, spend_chunk, &sp);
+			if (rc != 0)
+				break;
 			add(&sum, sp.sum);
 		}
 		p->spend[i] = sum;
 		if (from <= p->ends[i])
 			from = query_next_day(p->ends[i]);
 	}
-	return 0;
+	free(members);
+	return rc;
 }
 
 static int64_t
@@ -594,8 +694,8 @@ po_row(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 		cp = contract_price(pa->q->k[c->k].vc, skubuf, &found);
 		/* A sku the price list leaves out has no contract price. */
 		if (found)
-			variance = (int64_t)((uint64_t)(price - cp) *
-			    (uint64_t)qty);
+			variance = (int64_t)(((uint64_t)price -
+			    (uint64_t)cp) * (uint64_t)qty);
 	}
 	add(&c->variance, variance);
 	add(&pa->g->variance, variance);
@@ -752,9 +852,8 @@ site_staff(struct q *q)
 			continue;
 		/* Required: hipaa and osha_bloodborne (DESIGN §6). */
 		current = tr->expires[MSOSYNC__TRAINING__COURSE__HIPAA - 1] >=
-		    g->last &&
-		    tr->expires[MSOSYNC__TRAINING__COURSE__OSHA_BLOODBORNE - 1] >=
-		    g->last;
+		    g->last && tr->expires[
+		    MSOSYNC__TRAINING__COURSE__OSHA_BLOODBORNE - 1] >= g->last;
 		if (current)
 			g->staff_current++;
 		for (size_t c = 0; c < AGG_NCOURSES; c++)
@@ -767,18 +866,19 @@ static void
 site_licenses(struct q *q)
 {
 	struct group	*g;
-	int32_t		 last, exp;
+	int32_t		 last, *exp;
 
+	exp = xcalloc(q->nlic + 1, sizeof(*exp));
+	for (size_t i = 0; i < q->nlic; i++)
+		exp[i] = query_is_date(q->lic[i].expires) ?
+		    query_days(q->lic[i].expires) : INT32_MIN;
 	for (size_t gi = 0; gi < q->ng; gi++) {
 		g = &q->g[gi];
 		if (q->p.by == QUERY_BY_SITE && g->site != q->site->id)
 			continue;
 		last = query_days(g->last);
 		for (size_t i = 0; i < q->nlic; i++) {
-			if (!query_is_date(q->lic[i].expires))
-				continue;
-			exp = query_days(q->lic[i].expires);
-			if (exp < last || exp > last + LICENSE_DAYS)
+			if (exp[i] < last || exp[i] > last + LICENSE_DAYS)
 				continue;
 			GROW(g->lics, g->nlics, g->caplics);
 			g->lics[g->nlics].site = q->site->id;
@@ -788,6 +888,7 @@ site_licenses(struct q *q)
 			g->nlics++;
 		}
 	}
+	free(exp);
 }
 
 static void
@@ -821,7 +922,7 @@ walk_site(struct q *q, size_t si)
 	for (size_t i = q->k_first; i < q->nk; i++) {
 		vc = q->k[i].vc;
 		q->k[i].pool = vc->n_rebate_tiers > 0 ?
-		    pool_for(q, q->site, vc) : NONE;
+		    pool_new(q, q->site, vc) : NONE;
 	}
 	if ((rc = store_txn_scan(q->t, "rollups", prefix, aggregate_key(prefix,
 	    AGG_KEY_TRAINING, q->site->id, 0), training_key, q)) != 0)
@@ -865,8 +966,8 @@ rebates(struct q *q)
 			 * The highest tier the pooled spend reached by the
 			 * group's last day; below every tier, the base rate.
 			 */
-			pooled = c->end != 0 ?
-			    pool_spend(&q->pools[q->k[c->k].pool], c->end) : 0;
+			pooled = c->end != 0 ? pool_spend(&q->pools[
+			    q->pools[q->k[c->k].pool].canon], c->end) : 0;
 			best = -1;
 			for (size_t t = 0; t < vc->n_rebate_tiers; t++)
 				if (vc->rebate_tiers[t]->min_spend_cents <=
@@ -1045,9 +1146,11 @@ row_json(struct q *q, struct group *g)
 {
 	const int64_t	*c = g->c;
 	json_t		*r = json_object(), *o;
-	int64_t		 gross = c[AGG_GROSS_SALES], retail = c[AGG_RETAIL_SALES];
+	int64_t		 gross = c[AGG_GROSS_SALES];
+	int64_t		 retail = c[AGG_RETAIL_SALES];
+	int64_t		 done = c[AGG_APPT_COMPLETED];
+	int64_t		 noshow = c[AGG_APPT_NO_SHOW];
 	int64_t		 net, service, minutes = 0, leads = 0, conv = 0;
-	int64_t		 done = c[AGG_APPT_COMPLETED], noshow = c[AGG_APPT_NO_SHOW];
 	char		 buf[16];
 
 	switch (q->p.by) {
@@ -1143,8 +1246,12 @@ report_txn(void *arg, struct store_txn *t)
 		if (rc != 0)
 			return rc;
 	}
+	pools_merge(q);
+	if (q->npools > 0)
+		tax_index(q);
 	for (size_t i = 0; i < q->npools; i++)
-		if ((rc = pool_compute(q, &q->pools[i])) != 0)
+		if (q->pools[i].canon == i &&
+		    (rc = pool_compute(q, &q->pools[i])) != 0)
 			return rc;
 	rebates(q);
 	return 0;
@@ -1178,6 +1285,7 @@ q_free(struct q *q)
 		free(q->pools[i].spend);
 	}
 	free(q->pools);
+	free(q->tax);
 	query_contracts_free(q->k, q->nk);
 	site_done(q);
 	free(q->sr);

@@ -85,7 +85,8 @@ write_sites(struct fx *fx, int n)
 		if (i % 2 == 0)
 			fprintf(f, "fee_model = fixed_plus_percent\n"
 			    "fee_fixed_cents = 10000\nfee_percent_bp = 450\n"
-			    "fee_base = net_revenue\nfee_floor_cents = 20000\n");
+			    "fee_base = net_revenue\n"
+			    "fee_floor_cents = 20000\n");
 		else
 			fprintf(f, "fee_model = percent\nfee_percent_bp = 725\n"
 			    "fee_cap_cents = 900000\n");
@@ -217,7 +218,8 @@ gen_days(void *arg, struct store_txn *t)
 			return rc;
 	}
 	for (int day = 0; day < g->ndays; day++, d = next_day(d)) {
-		int	nsales = g->per_day / 2 + (int)rnd(g, (uint32_t)g->per_day);
+		int	nsales = g->per_day / 2 +
+			    (int)rnd(g, (uint32_t)g->per_day);
 
 		for (int i = 0; i < nsales; i++) {
 			msosync__sale__init(&sale);
