@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The main job, from a fresh Debian 12 machine: install what is missing,
 # build, then run a hub and three simulated clinics on loopback with
-# temporary state. Each clinic's agent takes a simulated month of events;
+# temporary state. Each clinic's agent takes last month's simulated events;
 # the agents replicate over CurveZMQ; the run ends with the hub's view of
 # every site, a chain verification, and the franchise report.
-# DEMO_SITES, DEMO_DAYS and DEMO_KEEP=1 (keep the state dir) are knobs.
+# DEMO_SITES, DEMO_MONTH=YYYY-MM and DEMO_KEEP=1 (keep the state dir) are
+# knobs.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/deploy/install-deps.sh"
@@ -13,7 +14,11 @@ BUILD_DIR="$top/build" "$top/deploy/build.sh"
 B=$top/build
 MSOCTL=$B/client/msoctl
 SITES=${DEMO_SITES:-3}
-DAYS=${DEMO_DAYS:-30}
+# a whole calendar month, so the report can bill it: last month by default
+MONTH=${DEMO_MONTH:-$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m)}
+FROM=$MONTH-01
+END=$(date -u -d "$FROM +1 month -1 day" +%Y-%m-%d)
+DAYS=$(( ($(date -u -d "$END" +%s) - $(date -u -d "$FROM" +%s)) / 86400 + 1 ))
 T=$(mktemp -d /tmp/msosync-demo.XXXXXX)
 PIDS=()
 cleanup() {
@@ -63,7 +68,6 @@ PIDS+=($!)
 wait_http "$HUB/healthz"
 echo "== hub up: replication tcp://127.0.0.1:$HUB_PORT, API $HUB"
 
-END=$(date -u +%Y-%m-%d)
 for i in $(seq "$SITES"); do
 	p=$(port)
 	"$B/daemon/msosync-agent" --site-id "$i" --data-dir "$T/agent$i" \
@@ -77,7 +81,7 @@ for i in $(seq "$SITES"); do
 	p=$(cat "$T/agent$i.port")
 	wait_http "http://127.0.0.1:$p/healthz"
 	"$MSOCTL" simulate --days "$DAYS" --seed "$((1000 + i))" --end "$END" > "$T/site$i.ndjson"
-	printf '== clinic %s: %s simulated events -> agent :%s: ' "$i" "$(wc -l < "$T/site$i.ndjson")" "$p"
+	printf '== clinic %s: %s simulated events (%s) -> agent :%s: ' "$i" "$(wc -l < "$T/site$i.ndjson")" "$MONTH" "$p"
 	"$MSOCTL" submit "$T/site$i.ndjson" --agent "http://127.0.0.1:$p"
 done
 
@@ -97,13 +101,12 @@ echo "== msoctl sites"
 echo
 echo "== msoctl verify"
 "$MSOCTL" verify --hub "$HUB"
-if "$MSOCTL" --help | grep -q '^  report'; then
-	FROM=$(date -u -d "$END -$((DAYS - 1)) days" +%Y-%m-%d)
-	MONTH=$(date -u -d "$END" +%Y-%m)
-	echo
-	echo "== franchise KPIs by site, $FROM .. $END"
-	"$MSOCTL" report kpis --from "$FROM" --to "$END" --by site --hub "$HUB"
-	echo
-	echo "== MSA fee statements, $MONTH"
-	"$MSOCTL" report fees --period "$MONTH" --hub "$HUB"
-fi
+echo
+echo "== franchise KPIs by site, $FROM .. $END"
+"$MSOCTL" report kpis --from "$FROM" --to "$END" --by site --hub "$HUB"
+echo
+echo "== the franchise's month"
+"$MSOCTL" report financials --from "$FROM" --to "$END" --by franchise --hub "$HUB"
+echo
+echo "== MSA fee statements, $MONTH"
+"$MSOCTL" report fees --period "$MONTH" --hub "$HUB"

@@ -204,6 +204,9 @@ shape_of_seg(const char *seg, size_t len)
 		return SH_MONEY;
 	if (seg_has(seg, len, "hour") && !seg_has(seg, len, "per_"))
 		return SH_NUMBER;
+	/* "discounts" holds "count" but is money */
+	if (seg_has(seg, len, "discount"))
+		return SH_MONEY;
 	for (size_t i = 0; i < sizeof(count_words) / sizeof(count_words[0]);
 	    i++)
 		if (seg_has(seg, len, count_words[i]))

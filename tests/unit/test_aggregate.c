@@ -12,6 +12,9 @@
  * both clinics count). Every KPI of DESIGN §6 is asserted with the value
  * worked out in the comments, then the fee statements of each fee model,
  * and the rebuild of aggregate_verify against the running aggregates.
+ * Then the edges: voids that must take nothing (a second void, a void of
+ * a void, of an unknown id), ids too long for a key, and a contract
+ * amended in a new epoch whose seqs start again at 1.
  */
 #include <sys/stat.h>
 
@@ -1441,6 +1444,156 @@ test_verify(void **state)
 	    "running 115001 rebuilt 115000");
 }
 
+/* A new journal for the site: seq 1 again, from genesis. */
+static void
+new_epoch(struct fx *fx, uint32_t site)
+{
+	struct stream	*st = &fx->st[site];
+
+	memset(st->epoch, 0x50 + st->epoch[0], STORE_EPOCH_LEN);
+	st->seq = 0;
+	memcpy(st->head, chain_genesis, CHAIN_HASH_LEN);
+	st->hello = 0;
+}
+
+/*
+ * Voids the agent refuses, should one reach the hub anyway, take nothing:
+ * a second void of s1, a void of that void, a void of an unknown id.
+ * Only the first void of s1 takes back its 45000 (and T-1, c-a go with it).
+ */
+static void
+test_voids_take_once(void **state)
+{
+	struct fx	*fx = *state;
+	json_t		*doc;
+	const json_t	*row;
+	uint64_t	 keys;
+
+	load_golden_sites(fx);
+	sale(fx, 1, "s1", NOV, "T-1", CAT(INJECTABLES), 45000, 0, 0, "c-a");
+	sale(fx, 1, "s2", NOV, "T-2", CAT(LASER), 30000, 0, 0, "c-b");
+	void_of(fx, 1, "v1", NOV, "s1");
+	void_of(fx, 1, "v2", NOV21, "s1");
+	void_of(fx, 1, "v3", NOV21, "v1");
+	void_of(fx, 1, "v4", NOV21, "nothing-here");
+	doc = report(fx, QUERY_KPIS, NOV, NOV21, 1, QUERY_BY_FRANCHISE);
+	row = row_at(doc, 0);
+	assert_int_equal(ival(row, "gross_sales"), 30000);
+	assert_int_equal(ival(row, "tickets"), 1);
+	assert_int_equal(ival(row, "new_clients"), 1);
+	json_decref(doc);
+	assert_int_equal(aggregate_verify(fx->s, fx->root, NULL, NULL, &keys),
+	    0);
+}
+
+/*
+ * Ids longer than the keys can hold are cut to a hash, distinct and the
+ * same every time: a 300-byte vendor, contract and sku still make their
+ * own rows.
+ */
+static void
+test_long_ids(void **state)
+{
+	struct fx	*fx = *state;
+	json_t		*doc;
+	const json_t	*a;
+	char		 v1[301], v2[301];
+
+	load_golden_sites(fx);
+	memset(v1, 'v', 300);
+	v1[300] = '\0';
+	memcpy(v2, v1, sizeof(v2));
+	v2[299] = 'w';
+	po(fx, 1, "po1", NOV, v1, v1, v1, 2, 1000);
+	po(fx, 1, "po2", NOV, v2, v2, v2, 3, 1000);
+	po(fx, 1, "po3", NOV, v1, v1, v1, 1, 1000);
+	shift(fx, 1, "sh1", NOV, v1, ROLE(MD), 60);
+	doc = report(fx, QUERY_VENDORS, NOV, NOV, 1, QUERY_BY_FRANCHISE);
+	a = json_object_get(row_at(doc, 0), "by_vendor");
+	assert_int_equal(json_array_size(a), 2);
+	assert_int_equal(ival(json_array_get(a, 0), "supply_spend") +
+	    ival(json_array_get(a, 1), "supply_spend"), 6000);
+	assert_int_equal(json_string_value(json_object_get(json_array_get(a,
+	    0), "vendor_id"))[0], '~');
+	assert_int_equal(json_array_size(json_object_get(row_at(doc, 0),
+	    "by_contract")), 2);
+	real_is(row_at(doc, 0), "provider_hours", 1.0);
+	json_decref(doc);
+	assert_int_equal(aggregate_verify(fx->s, fx->root, NULL, NULL, NULL),
+	    0);
+}
+
+/*
+ * A contract amended in a new journal (its seq starts at 1 again) is still
+ * the latest version: versions are numbered in apply order. An old event
+ * replayed into the new journal is a duplicate and counts once.
+ */
+static void
+test_new_epoch(void **state)
+{
+	struct fx	*fx = *state;
+	json_t		*doc;
+	const json_t	*row;
+	struct said	 said;
+	int		 rc;
+
+	load_golden_sites(fx);
+	sale(fx, 1, "s0", NOV, "T-0", CAT(LASER), 1000, 0, 0, "c-0");
+	sale(fx, 1, "s1", NOV, "T-1", CAT(LASER), 1000, 0, 0, "c-0");
+	contract(fx, 1, "k1", NOV, MSOSYNC__VENDOR_CONTRACT__STATUS__SIGNED, 90,
+	    1, 41000);
+	po(fx, 1, "po1", NOV, "V-A", "C-100", "BOTOX-100", 5, 42000);
+	new_epoch(fx, 1);
+	contract(fx, 1, "k2", NOV21, MSOSYNC__VENDOR_CONTRACT__STATUS__AMENDED,
+	    90, 1, 40000);
+	{
+		/* s1 again, replayed by the POS: skipped as a duplicate */
+		struct stream		*st = &fx->st[1];
+		struct store_batch	 b;
+		Msosync__Event		 ev = MSOSYNC__EVENT__INIT;
+		Msosync__Sale		 sl = MSOSYNC__SALE__INIT;
+		Msosync__Record		 r = MSOSYNC__RECORD__INIT;
+		const Msosync__Record	*rp = &r;
+		uint8_t			 hash[CHAIN_HASH_LEN], buf[256];
+
+		sl.ticket_id = "T-1";
+		sl.category = CAT(LASER);
+		sl.amount_cents = 1000;
+		ev.body_case = MSOSYNC__EVENT__BODY_SALE;
+		ev.sale = &sl;
+		ev.event_id = "s1";
+		ev.site_id = 1;
+		ev.seq = ++st->seq;
+		ev.business_date = NOV21;
+		r.seq = st->seq;
+		r.event.len = msosync__event__pack(&ev, buf);
+		r.event.data = buf;
+		chain_hash(st->head, r.seq, buf, r.event.len, hash);
+		r.hash.data = hash;
+		r.hash.len = CHAIN_HASH_LEN;
+		memset(&b, 0, sizeof(b));
+		b.site_id = 1;
+		b.epoch = st->epoch;
+		b.rec = &rp;
+		b.nrec = 1;
+		assert_int_equal(store_apply(fx->s, &b, 1), 0);
+		assert_int_equal(b.result, 0);
+		assert_int_equal(b.duplicates, 1);
+		memcpy(st->head, hash, CHAIN_HASH_LEN);
+	}
+	doc = report(fx, QUERY_KPIS, NOV, NOV21, 1, QUERY_BY_FRANCHISE);
+	row = row_at(doc, 0);
+	assert_int_equal(ival(row, "contract_variance"), 10000);
+	assert_int_equal(ival(row, "gross_sales"), 2000);
+	assert_int_equal(ival(row, "tickets"), 2);
+	json_decref(doc);
+	memset(&said, 0, sizeof(said));
+	rc = aggregate_verify(fx->s, fx->root, say, &said, NULL);
+	if (rc != 0)
+		fprintf(stderr, "verify: %s\n", said.first);
+	assert_int_equal(rc, 0);
+}
+
 int
 main(void)
 {
@@ -1466,6 +1619,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_void_contract_version,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_voids_take_once, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_long_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_epoch, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -625,6 +625,90 @@ test_client_gone(void **state)
 	    ipc_stats(f->ipc)->replies + ipc_stats(f->ipc)->replies_dropped);
 }
 
+/* A frame over max_msg_bytes: libzmq drops the sender, the agent goes on. */
+static void
+test_oversize_frame(void **state)
+{
+	struct fx		*f = *state;
+	struct msosync_client	*c;
+	struct msosync_reply	*r;
+	size_t			 big = MAX_MSG + 1;
+	char			*buf = calloc(1, big);
+	void			*d;
+	zmq_pollitem_t		 pi;
+	int			 zero = 0;
+
+	assert_non_null(buf);
+	d = zmq_socket(f->zctx, ZMQ_DEALER);
+	assert_int_equal(zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof(zero)),
+	    0);
+	assert_int_equal(zmq_connect(d, f->endpoint), 0);
+	assert_int_equal(zmq_send(d, "", 0, ZMQ_SNDMORE), 0);
+	assert_int_equal(zmq_send(d, buf, big, 0), (int)big);
+	pi = (zmq_pollitem_t){ .socket = d, .events = ZMQ_POLLIN };
+	assert_int_equal(zmq_poll(&pi, 1, 300), 0);	/* no answer */
+	zmq_close(d);
+	free(buf);
+
+	c = client(f);
+	r = submit(c, EV("small", 1));
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->results[0].seq, 1);
+	msosync_reply_free(&r);
+	msosync_close(&c);
+	stop_loop(f);
+	assert_int_equal(ipc_stats(f->ipc)->requests, 1);
+}
+
+/*
+ * ipc_close while the ingest still holds a request: the request is
+ * journaled, its reply goes nowhere, and nothing is freed twice (ASan).
+ * One loop iteration runs the ipc read (priority 0) but not the commit
+ * (priority 1), so the request is queued when the ipc closes.
+ */
+static void
+test_close_with_request_in_flight(void **state)
+{
+	struct fx	*f = *state;
+	void		*req;
+	zmq_pollitem_t	 pi;
+	int		 zero = 0;
+	Msosync__SubmitRequest	 sr = MSOSYNC__SUBMIT_REQUEST__INIT;
+	Msosync__Event		 ev = MSOSYNC__EVENT__INIT;
+	Msosync__Payment	 pay = MSOSYNC__PAYMENT__INIT;
+	Msosync__Event		*evs[1] = { &ev };
+	uint8_t			 buf[256];
+	size_t			 len;
+
+	stop_loop(f);
+	ev.event_id = "inflight";
+	ev.occurred_at = 1795000000000LL;
+	ev.body_case = MSOSYNC__EVENT__BODY_PAYMENT;
+	ev.payment = &pay;
+	pay.ticket_id = "T-1";
+	pay.amount_cents = 10;
+	pay.method = MSOSYNC__PAYMENT__METHOD__CASH;
+	sr.n_events = 1;
+	sr.events = evs;
+	len = msosync__submit_request__pack(&sr, buf);
+
+	req = zmq_socket(f->zctx, ZMQ_REQ);
+	assert_int_equal(zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof(zero)),
+	    0);
+	assert_int_equal(zmq_connect(req, f->endpoint), 0);
+	assert_int_equal(zmq_send(req, buf, len, 0), (int)len);
+	usleep(100000);
+	assert_int_equal(event_base_loop(f->base, EVLOOP_NONBLOCK), 0);
+	assert_int_equal(ipc_stats(f->ipc)->requests, 1);
+	assert_int_equal(journal_head_seq(f->j), 0);	/* not yet committed */
+	ipc_close(&f->ipc);
+	assert_int_equal(event_base_loop(f->base, EVLOOP_NONBLOCK), 0);
+	assert_int_equal(journal_head_seq(f->j), 1);
+	pi = (zmq_pollitem_t){ .socket = req, .events = ZMQ_POLLIN };
+	assert_int_equal(zmq_poll(&pi, 1, 200), 0);	/* no reply came */
+	zmq_close(req);
+}
+
 /* The ipc file rules, on an ipc of its own beside the fixture's. */
 static void
 test_stale_socket_file(void **state)
@@ -693,6 +777,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_gone,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversize_frame,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_close_with_request_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_socket_file,
 		    setup, teardown),
 	};
