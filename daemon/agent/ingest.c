@@ -61,6 +61,7 @@ struct ingest {
 };
 
 static void	on_commit(evutil_socket_t, short, void *);
+static void	finish(struct ingest_req *, int);
 
 static uint64_t
 hash_id(const char *s, size_t n)
@@ -156,6 +157,13 @@ ingest_free(struct ingest **inp)
 
 	if (in == NULL)
 		return;
+	/* requests still queued were never answered: tell their owners */
+	while (in->head) {
+		struct ingest_req *req = in->head;
+
+		in->head = req->next;
+		finish(req, INGEST_INTERNAL);
+	}
 	event_free(in->commit_ev);
 	free(in->find);
 	free(in->pend);
@@ -222,8 +230,11 @@ add_error(struct ingest_req *req, size_t index, const char *event_id,
 {
 	struct ingest_error	*e;
 
-	req->errors = xrealloc(req->errors,
-	    (req->nerrors + 1) * sizeof(*req->errors));
+	/* grow by doubling: a body of 100,000 bad lines stays linear */
+	if ((req->nerrors & (req->nerrors - 1)) == 0)
+		req->errors = xrealloc(req->errors,
+		    (req->nerrors ? req->nerrors * 2 : 1) *
+		    sizeof(*req->errors));
 	e = &req->errors[req->nerrors++];
 	e->index = index;
 	e->event_id = event_id && *event_id ? xstrdup(event_id) : NULL;

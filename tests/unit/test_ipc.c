@@ -57,6 +57,8 @@ struct fx {
 	pthread_t		 loop;
 	int			 running;
 	uint8_t			 pepper[32];
+	void			*raw[4];	/* closed by teardown */
+	int			 nraw;
 };
 
 static int
@@ -103,6 +105,22 @@ stop_loop(struct fx *f)
 	f->running = 0;
 }
 
+/* A raw client socket, closed by teardown even when an assert fails. */
+static void *
+raw_socket(struct fx *f, int type)
+{
+	void	*s;
+	int	 zero = 0;
+
+	assert_true(f->nraw < 4);
+	assert_non_null(s = zmq_socket(f->zctx, type));
+	assert_int_equal(zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero)),
+	    0);
+	assert_int_equal(zmq_connect(s, f->endpoint), 0);
+	f->raw[f->nraw++] = s;
+	return s;
+}
+
 static int
 setup(void **state)
 {
@@ -141,6 +159,8 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	stop_loop(f);
+	for (int i = 0; i < f->nraw; i++)
+		zmq_close(f->raw[i]);
 	ipc_close(&f->ipc);
 	assert_null(f->ipc);
 	ingest_free(&f->in);
@@ -354,8 +374,7 @@ test_garbage_then_valid(void **state)
 	const uint64_t		 seqs[] = { 1 };
 
 	/* a REQ socket sending garbage gets a 400, as REQ expects it */
-	req = zmq_socket(f->zctx, ZMQ_REQ);
-	assert_int_equal(zmq_connect(req, f->endpoint), 0);
+	req = raw_socket(f, ZMQ_REQ);
 	data[0] = garbage;
 	len[0] = sizeof(garbage) - 1;
 	n = raw_exchange(req, data, len, 1, m, 4);
@@ -378,11 +397,9 @@ test_garbage_then_valid(void **state)
 		msosync__submit_reply__free_unpacked(rep, NULL);
 	}
 	zmq_msg_close(&m[0]);
-	zmq_close(req);
 
 	/* a DEALER: the envelope it sends is the envelope it gets back */
-	dealer = zmq_socket(f->zctx, ZMQ_DEALER);
-	assert_int_equal(zmq_connect(dealer, f->endpoint), 0);
+	dealer = raw_socket(f, ZMQ_DEALER);
 	data[0] = "";
 	len[0] = 0;
 	data[1] = garbage;
@@ -398,7 +415,6 @@ test_garbage_then_valid(void **state)
 	assert_int_equal(n, 1);
 	assert_malformed(unpack_reply(&m[0]));
 	zmq_msg_close(&m[0]);
-	zmq_close(dealer);
 
 	/* the loop still serves the next valid request */
 	c = client(f);
@@ -441,8 +457,7 @@ test_too_many_events(void **state)
 	assert_non_null(buf);
 	msosync__submit_request__pack(&sr, buf);
 
-	req = zmq_socket(f->zctx, ZMQ_REQ);
-	assert_int_equal(zmq_connect(req, f->endpoint), 0);
+	req = raw_socket(f, ZMQ_REQ);
 	data[0] = buf;
 	got = raw_exchange(req, data, &len, 1, m, 2);
 	assert_int_equal(got, 1);
@@ -453,7 +468,6 @@ test_too_many_events(void **state)
 	    "too many events in one request");
 	msosync__submit_reply__free_unpacked(rep, NULL);
 	zmq_msg_close(&m[0]);
-	zmq_close(req);
 	free(buf);
 	free(evs);
 
@@ -494,8 +508,7 @@ test_protobuf_validated(void **state)
 	assert_true(len < sizeof(buf));
 	msosync__submit_request__pack(&sr, buf);
 
-	req = zmq_socket(f->zctx, ZMQ_REQ);
-	assert_int_equal(zmq_connect(req, f->endpoint), 0);
+	req = raw_socket(f, ZMQ_REQ);
 	got = raw_exchange(req, data, &len, 1, m, 2);
 	assert_int_equal(got, 1);
 	rep = unpack_reply(&m[0]);
@@ -521,7 +534,6 @@ test_protobuf_validated(void **state)
 	    MSOSYNC__SUBMIT_RESULT__STATUS__ACCEPTED);
 	msosync__submit_reply__free_unpacked(rep, NULL);
 	zmq_msg_close(&m[0]);
-	zmq_close(req);
 
 	stop_loop(f);
 	assert_int_equal(journal_head_seq(f->j), 1);
@@ -597,17 +609,12 @@ test_client_gone(void **state)
 {
 	struct fx	*f = *state;
 	void		*d;
-	int		 zero = 0;
 	const char	 body[] = "\x01";	/* truncated: malformed */
 
 	/* ask, then vanish before the answer can be read */
-	d = zmq_socket(f->zctx, ZMQ_DEALER);
-	assert_int_equal(zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof(zero)),
-	    0);
-	assert_int_equal(zmq_connect(d, f->endpoint), 0);
+	d = raw_socket(f, ZMQ_DEALER);
 	assert_int_equal(zmq_send(d, "", 0, ZMQ_SNDMORE), 0);
 	assert_int_equal(zmq_send(d, body, 1, 0), 1);
-	zmq_close(d);
 	/* the agent goes on with the next client */
 	{
 		struct msosync_client	*c = client(f);
@@ -636,18 +643,13 @@ test_oversize_frame(void **state)
 	char			*buf = calloc(1, big);
 	void			*d;
 	zmq_pollitem_t		 pi;
-	int			 zero = 0;
 
 	assert_non_null(buf);
-	d = zmq_socket(f->zctx, ZMQ_DEALER);
-	assert_int_equal(zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof(zero)),
-	    0);
-	assert_int_equal(zmq_connect(d, f->endpoint), 0);
+	d = raw_socket(f, ZMQ_DEALER);
 	assert_int_equal(zmq_send(d, "", 0, ZMQ_SNDMORE), 0);
 	assert_int_equal(zmq_send(d, buf, big, 0), (int)big);
 	pi = (zmq_pollitem_t){ .socket = d, .events = ZMQ_POLLIN };
 	assert_int_equal(zmq_poll(&pi, 1, 300), 0);	/* no answer */
-	zmq_close(d);
 	free(buf);
 
 	c = client(f);
@@ -663,16 +665,17 @@ test_oversize_frame(void **state)
 /*
  * ipc_close while the ingest still holds a request: the request is
  * journaled, its reply goes nowhere, and nothing is freed twice (ASan).
- * One loop iteration runs the ipc read (priority 0) but not the commit
- * (priority 1), so the request is queued when the ipc closes.
+ * A low-priority event queued ahead of the ingest's commit breaks the
+ * loop after the ipc read (priority 0) and before the commit (priority
+ * 1), so the request is still queued when the ipc closes.
  */
 static void
 test_close_with_request_in_flight(void **state)
 {
 	struct fx	*f = *state;
+	struct event	*brk;
 	void		*req;
 	zmq_pollitem_t	 pi;
-	int		 zero = 0;
 	Msosync__SubmitRequest	 sr = MSOSYNC__SUBMIT_REQUEST__INIT;
 	Msosync__Event		 ev = MSOSYNC__EVENT__INIT;
 	Msosync__Payment	 pay = MSOSYNC__PAYMENT__INIT;
@@ -692,21 +695,21 @@ test_close_with_request_in_flight(void **state)
 	sr.events = evs;
 	len = msosync__submit_request__pack(&sr, buf);
 
-	req = zmq_socket(f->zctx, ZMQ_REQ);
-	assert_int_equal(zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof(zero)),
-	    0);
-	assert_int_equal(zmq_connect(req, f->endpoint), 0);
+	req = raw_socket(f, ZMQ_REQ);
 	assert_int_equal(zmq_send(req, buf, len, 0), (int)len);
 	usleep(100000);
-	assert_int_equal(event_base_loop(f->base, EVLOOP_NONBLOCK), 0);
+	assert_non_null(brk = event_new(f->base, -1, 0, on_stop, f->base));
+	assert_int_equal(event_priority_set(brk, 1), 0);
+	event_active(brk, 0, 0);
+	event_base_loop(f->base, EVLOOP_NONBLOCK);
+	event_free(brk);
 	assert_int_equal(ipc_stats(f->ipc)->requests, 1);
 	assert_int_equal(journal_head_seq(f->j), 0);	/* not yet committed */
 	ipc_close(&f->ipc);
-	assert_int_equal(event_base_loop(f->base, EVLOOP_NONBLOCK), 0);
+	event_base_loop(f->base, EVLOOP_NONBLOCK);
 	assert_int_equal(journal_head_seq(f->j), 1);
 	pi = (zmq_pollitem_t){ .socket = req, .events = ZMQ_POLLIN };
 	assert_int_equal(zmq_poll(&pi, 1, 200), 0);	/* no reply came */
-	zmq_close(req);
 }
 
 /* The ipc file rules, on an ipc of its own beside the fixture's. */
