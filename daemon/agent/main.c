@@ -265,14 +265,15 @@ main(int argc, char **argv)
 	rc = ingest_failed(ingest) || (sender && sender_failed(sender)) ? 1 : 0;
 	event_free(sigint);
 	event_free(sigterm);
-	evhttp_free(http);
-	ipc_close(&ipc);
+	/* ingest first: it answers what is still queued through HTTP and ipc */
 	if (sender != NULL)
 		ingest_on_commit(ingest, NULL, NULL);
+	ingest_free(&ingest);
+	evhttp_free(http);
+	ipc_close(&ipc);
 	sender_free(&sender);
 	keys_free(&keys);
 	zmq_ctx_term(zctx);
-	ingest_free(&ingest);
 	journal_close(&journal);
 	event_base_free(base);
 	sodium_free(pepper);
