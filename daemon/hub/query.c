@@ -13,6 +13,25 @@
  * contract price variance against each contract's latest version, and
  * rebates at the tier that the pooled spend of the sites sharing a tax_id
  * reached by the group's last day.
+ *
+ * Decisions where DESIGN §6 is silent:
+ * - rebate_accrued: per (site, contract) of a group, floor(spend naming
+ *   the contract × rate / 10000), never more than earned; the rate is the
+ *   highest tier whose min_spend_cents the pooled spend with the
+ *   contract's vendor (all sites of the tax_id, business dates from the
+ *   contract's start to min(its end, the group's last day)) reached, else
+ *   the contract's rebate_bp. By day or month, a tier reached later is not
+ *   applied back to earlier rows, so those rows need not add up to the
+ *   range's rebate.
+ * - mso_fee: the sum of the monthly fees of the calendar months lying
+ *   wholly inside the group (null when there is none: a partial month is
+ *   not billed), each site billed from the month of its first business
+ *   day at the hub.
+ * - training_current_pct and by_course: staff (site, staff_ref) with a
+ *   shift in the group, current when the latest expires_on of a course is
+ *   on or after the group's last day.
+ * - licenses_expiring: the latest licence per (staff, type) of any staff
+ *   of the site expiring within LICENSE_DAYS from the group's last day.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -111,7 +130,7 @@ struct q {
 	size_t			 nk, capk;
 	struct pool		*pools;
 	size_t			 npools, cappools;
-	struct taxsite		*tax;		/* sites with a tax_id, sorted */
+	struct taxsite		*tax;		/* sites with a tax_id, by it */
 	size_t			 ntax;
 	/* The site being walked. */
 	const struct site	*site;
