@@ -735,12 +735,13 @@ print_lists(const struct sheet *s)
 	for (size_t c = 0; c < s->ncols; c++) {
 		struct sheet	 sub;
 		struct grid	 g;
-		json_t		*items = json_array(), *item, *v;
+		json_t		*items, *item, *v;
 		char		**cells;
 		size_t		 i;
 
 		if (!s->is_array[c])
 			continue;
+		items = json_array();
 		for (size_t r = 0; r < s->nrows; r++)
 			json_array_foreach(json_object_get(s->flat[r],
 			    s->cols[c]), i, item) {

@@ -130,6 +130,15 @@ check_config(struct agent_config *c, struct config_errors *errs)
 	}
 }
 
+/* Leave before the agent ran: free what the config took, return 'status'. */
+static int
+quit(struct agent_config *c, struct config_errors *errs, int status)
+{
+	config_free(&agent_spec, c);
+	config_errors_free(errs);
+	return status;
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -162,22 +171,22 @@ main(int argc, char **argv)
 	rc = config_load(&agent_spec, &c, argc, argv, &cli, &errs);
 	if (cli.help) {
 		usage();
-		return 0;
+		return quit(&c, &errs, 0);
 	}
 	if (cli.version) {
 		printf("msosync-agent %s\n", MSOSYNC_VERSION);
-		return 0;
+		return quit(&c, &errs, 0);
 	}
 	if (rc == 0)
 		check_config(&c, &errs);
 	if (errs.n > 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);
-		return 2;
+		return quit(&c, &errs, 2);
 	}
 	if (cli.check) {
 		printf("configuration ok\n");
-		return 0;
+		return quit(&c, &errs, 0);
 	}
 	if (c.debug)
 		log_set_level(LOG_LEVEL_DEBUG);

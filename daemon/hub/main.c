@@ -112,6 +112,19 @@ load_registries(struct hub_config *c, struct sites **sites,
 	return MSOSYNC_ECONFIG;
 }
 
+/* Leave before the hub ran: free what was loaded, return 'status'. */
+static int
+quit(struct hub *h, struct keypair **kp, struct config_errors *errs,
+    int status)
+{
+	keys_free(kp);
+	sites_free(&h->sites);
+	tokens_free(&h->tokens);
+	config_free(&hub_spec, &h->c);
+	config_errors_free(errs);
+	return status;
+}
+
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
@@ -176,23 +189,23 @@ main(int argc, char **argv)
 	rc = config_load(&hub_spec, &h.c, argc, argv, &cli, &errs);
 	if (cli.help) {
 		usage();
-		return 0;
+		return quit(&h, &kp, &errs, 0);
 	}
 	if (cli.version) {
 		printf("msosync-hub %s\n", MSOSYNC_VERSION);
-		return 0;
+		return quit(&h, &kp, &errs, 0);
 	}
 	if (rc == 0 && load_registries(&h.c, &h.sites, &h.tokens, &errs) == 0 &&
 	    keys_load_secret(h.c.secret_key_file, &kp, err, sizeof(err)) != 0)
 		config_error(&errs, "%s", err);
 	if (errs.n > 0) {
 		print_errors(&errs);
-		return 2;
+		return quit(&h, &kp, &errs, 2);
 	}
 	if (cli.check) {
 		printf("configuration ok: %zu sites, %zu tokens\n",
 		    sites_count(h.sites), tokens_count(h.tokens));
-		return 0;
+		return quit(&h, &kp, &errs, 0);
 	}
 	if (h.c.debug)
 		log_set_level(LOG_LEVEL_DEBUG);

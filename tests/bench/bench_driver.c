@@ -228,12 +228,19 @@ put_latency(struct buf *b, const char *name, uint64_t *v, size_t n)
 	    name, n ? sum / (double)n / 1e6 : 0.0);
 }
 
-/* Close the JSON object, with this process's own CPU time: the client's cost. */
+/*
+ * Close the JSON object, with the load average and this process's own CPU
+ * time (the client's cost).
+ */
 static void
 emit(struct buf *b)
 {
 	struct rusage	ru;
+	double		load[1];
 
+	/* other work on the machine shows in every figure: say how much */
+	if (getloadavg(load, 1) == 1)
+		buf_printf(b, ",\"loadavg_1m\":%.2f", load[0]);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		buf_printf(b, ",\"driver_cpu_s\":%.3f",
 		    (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +

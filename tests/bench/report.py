@@ -249,6 +249,15 @@ results["notes"] = [
 results["table"] = [dict(zip(("scenario", "metric", "msosync", "peer", "ratio", "target", "note"), r))
                     for r in rows]
 
+loads = []
+for path in glob.glob(os.path.join(raw, "*.json")):
+    with open(path) as f:
+        v = json.load(f).get("loadavg_1m")
+    if v is not None:
+        loads.append(v)
+if loads:
+    machine["loadavg_1m_during_runs"] = [min(loads), statistics.median(loads), max(loads)]
+
 with open(os.path.join(out, "results.json"), "w") as f:
     json.dump(results, f, indent=1)
 
@@ -272,7 +281,9 @@ with open(os.path.join(out, "table.md"), "w") as f:
     f.write(table + "\n")
 print(table)
 print()
-print("machine: %s x %s, %.1f GiB RAM, %s; %s; load at the end %s" % (
-    machine.get("nproc"), machine.get("cpu"), int(machine.get("mem_kb", 0)) / 1048576,
-    machine.get("fs"), machine.get("nats_server"), machine.get("loadavg")))
+print("machine: %s x %s, %.1f GiB RAM, %s; %s; 1-minute load average during the runs "
+      "%s (min / median / max)" % (
+          machine.get("nproc"), machine.get("cpu"), int(machine.get("mem_kb", 0)) / 1048576,
+          machine.get("fs"), machine.get("nats_server"),
+          " / ".join("%.2f" % x for x in machine.get("loadavg_1m_during_runs", []))))
 print("results: %s" % os.path.join(out, "results.json"))

@@ -153,7 +153,7 @@ run_driver() {
 perf_start() {
 	[ "${BENCH_PERF:-0}" = 1 ] || return 0
 	mkdir -p "$OUT/perf"
-	perf record -g -F 999 -o "$OUT/perf/$2.data" -p "$1" >/dev/null 2>&1 &
+	perf record --call-graph dwarf,16384 -F 499 -o "$OUT/perf/$2.data" -p "$1" >/dev/null 2>&1 &
 	PERF_PID=$!
 	sleep 0.2
 }
@@ -319,10 +319,14 @@ wait_leaf() {
 
 # --- the scenarios --------------------------------------------------------
 
+# Scenarios 1 and 2 alternate msosync and NATS run by run, so that both
+# meet the same machine: other work on it moves every figure.
 scenario_1() {
 	local r
 	say "scenario 1: durable ingest at the site"
 	run_driver s1-fsync fsync --dir "$T" --count 500
+	nats_start s1-nats solo
+	local nats_url=$NATS_URL nats_pid=$NATS_PID
 	for r in $(seq "$RUNS"); do
 		agent_start "s1-ipc-$r"
 		perf_start "$AGENT_PID" "s1-ipc-$r"
@@ -332,8 +336,7 @@ scenario_1() {
 		record_rss agent "$AGENT_PID" 1 "s1-ipc-$r"
 		stop_pid "$AGENT_PID"
 		rm -rf "$T/s1-ipc-$r"
-	done
-	for r in $(seq "$RUNS"); do
+
 		agent_start "s1-http-$r"
 		perf_start "$AGENT_PID" "s1-http-$r"
 		run_driver "s1-http-$r" ingest --mode http --target "$AGENT_URL" \
@@ -342,30 +345,32 @@ scenario_1() {
 		record_rss agent "$AGENT_PID" 1 "s1-http-$r"
 		stop_pid "$AGENT_PID"
 		rm -rf "$T/s1-http-$r"
+
+		run_driver "s1-nats-$r" nats-ingest --url "$nats_url" --file "$EV" \
+		    --count "$EVENTS" --stream "S1R$r"
 	done
 	agent_start s1-rtt
 	run_driver s1-rtt rtt --target "$AGENT_IPC" --file "$EV" --count "$RTT"
 	record_rss agent "$AGENT_PID" 1 s1-rtt
 	stop_pid "$AGENT_PID"
 	rm -rf "$T/s1-rtt"
-
-	nats_start s1-nats solo
-	for r in $(seq "$RUNS"); do
-		run_driver "s1-nats-$r" nats-ingest --url "$NATS_URL" --file "$EV" \
-		    --count "$EVENTS" --stream "S1R$r"
-	done
-	run_driver s1-nats-rtt nats-rtt --url "$NATS_URL" --file "$EV" \
+	run_driver s1-nats-rtt nats-rtt --url "$nats_url" --file "$EV" \
 	    --count "$RTT" --stream S1RTT
-	record_rss nats-server "$NATS_PID" 1 s1-nats
-	stop_pid "$NATS_PID"
+	record_rss nats-server "$nats_pid" 1 s1-nats
+	stop_pid "$nats_pid"
 	rm -rf "$T/s1-nats.js"
 }
 
 scenario_2() {
 	local r mode
 	say "scenario 2: end to end, site -> hub"
-	for mode in ipc http; do
-		for r in $(seq "$RUNS"); do
+	nats_start s2-nhub hub
+	local hub_url=$NATS_URL hub_mon=$NATS_MON hub_pid=$NATS_PID
+	nats_start s2-nsite site
+	local site_url=$NATS_URL site_pid=$NATS_PID
+	wait_leaf "$hub_mon"
+	for r in $(seq "$RUNS"); do
+		for mode in ipc http; do
 			hub_start "s2-hub-$mode-$r"
 			wait_http "$HUB_URL/healthz"
 			# shellcheck disable=SC2046
@@ -388,14 +393,6 @@ scenario_2() {
 			stop_pid "$HUB_PID"
 			rm -rf "$T/s2-hub-$mode-$r" "$T/s2-agent-$mode-$r"
 		done
-	done
-
-	nats_start s2-nhub hub
-	local hub_url=$NATS_URL hub_mon=$NATS_MON hub_pid=$NATS_PID
-	nats_start s2-nsite site
-	local site_url=$NATS_URL site_pid=$NATS_PID
-	wait_leaf "$hub_mon"
-	for r in $(seq "$RUNS"); do
 		run_driver "s2-nats-$r" nats-e2e --site-url "$site_url" \
 		    --hub-url "$hub_url" --file "$EV" --count "$EVENTS" --stream "E$r"
 	done

@@ -1,0 +1,147 @@
+/*
+ * libFuzzer harness: a POST /v1/events body down the agent's JSON path,
+ * as ingest_req_add_json and ingest_submit run it: ndjson_each splits the
+ * body, pbjson_decode maps each value to an Event, validate_event judges
+ * it with a fixed "now".
+ *
+ * Properties checked (an abort is a finding):
+ *   - a refused value comes with a reason and no message;
+ *   - a valid event survives the mapper: decode(encode(ev)) succeeds and
+ *     encodes byte for byte as ev did, and still validates;
+ *   - after validate_stamp (what the agent journals), the same holds for
+ *     the JSON and for the protobuf bytes: unpack(pack(ev)) encodes as ev.
+ * Anything ASan or UBSan sees on the way is a finding too.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "events.pb-c.h"
+#include "fuzz_util.h"
+#include "ndjson.h"
+#include "pbjson.h"
+#include "validate.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int	LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static const uint8_t	pepper[32] = {
+	0x70, 0x65, 0x70, 0x70, 0x65, 0x72, 0x2d, 0x66,
+	0x75, 0x7a, 0x7a, 0x2d, 0x6a, 0x73, 0x6f, 0x6e,
+};
+
+/* Encode ev, decode that, encode again: the two texts must be equal. */
+static void
+roundtrip(const Msosync__Event *ev, const char *what, int revalidate)
+{
+	ProtobufCMessage	*m = NULL;
+	struct buf		 a = { 0 }, b = { 0 };
+	char			 err[PBJSON_ERR_MAX] = "";
+	int			 rc;
+
+	pbjson_encode(&ev->base, &a);
+	rc = pbjson_decode_text(&msosync__event__descriptor, a.data, a.len,
+	    &m, err, sizeof(err));
+	if (rc != 0)
+		fuzz_fail("%s: its own encoding does not decode (%s): %s",
+		    what, err, a.data);
+	pbjson_encode(m, &b);
+	if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+		fuzz_fail("%s: re-encoding differs:\n  %s\n  %s", what, a.data,
+		    b.data);
+	if (revalidate && validate_event((const Msosync__Event *)m,
+	    FUZZ_NOW_MS, err, sizeof(err)) != 0)
+		fuzz_fail("%s: valid, but not after a round trip (%s): %s",
+		    what, err, a.data);
+	protobuf_c_message_free_unpacked(m, NULL);
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/* The journaled form: protobuf bytes, read back by the sender and hub. */
+static void
+pack_roundtrip(const Msosync__Event *ev)
+{
+	Msosync__Event	*back;
+	struct buf	 a = { 0 }, b = { 0 };
+	uint8_t		*bytes;
+	size_t		 len;
+
+	len = msosync__event__get_packed_size(ev);
+	bytes = malloc(len ? len : 1);
+	if (bytes == NULL)
+		abort();
+	if (msosync__event__pack(ev, bytes) != len)
+		fuzz_fail("pack wrote another length than it announced");
+	back = msosync__event__unpack(NULL, len, bytes);
+	if (back == NULL)
+		fuzz_fail("a packed stamped event does not unpack");
+	pbjson_encode(&ev->base, &a);
+	pbjson_encode(&back->base, &b);
+	if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+		fuzz_fail("pack/unpack changed the event:\n  %s\n  %s", a.data,
+		    b.data);
+	msosync__event__free_unpacked(back, NULL);
+	free(bytes);
+	buf_free(&a);
+	buf_free(&b);
+}
+
+static int
+on_value(void *arg, size_t index, json_t *value, const char *perr)
+{
+	ProtobufCMessage	*m = NULL;
+	Msosync__Event		*ev;
+	char			 err[PBJSON_ERR_MAX] = "";
+
+	(void)arg;
+	(void)index;
+	if (value == NULL) {
+		if (perr == NULL)
+			fuzz_fail("ndjson_each: neither a value nor an error");
+		return 0;
+	}
+	if (perr != NULL)
+		fuzz_fail("ndjson_each: a value and an error");
+	if (pbjson_decode(&msosync__event__descriptor, value, &m, err,
+	    sizeof(err)) != 0) {
+		if (m != NULL || err[0] == '\0')
+			fuzz_fail("pbjson_decode failed without a reason, or "
+			    "with a message");
+		return 0;
+	}
+	ev = (Msosync__Event *)m;
+	if (validate_event(ev, FUZZ_NOW_MS, err, sizeof(err)) == 0) {
+		roundtrip(ev, "valid event", 1);
+		validate_stamp(ev, FUZZ_SITE, FUZZ_NOW_MS, pepper);
+		roundtrip(ev, "stamped event", 0);
+		pack_roundtrip(ev);
+	} else if (err[0] == '\0')
+		fuzz_fail("validate_event refused without a reason");
+	protobuf_c_message_free_unpacked(m, NULL);
+	return 0;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	/* business dates as an agent with timezone = UTC computes them */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	(void)ndjson_each((const char *)data, size, on_value, NULL);
+	return 0;
+}
