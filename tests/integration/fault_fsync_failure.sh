@@ -30,13 +30,15 @@ fault_seed fsync_failure
 
 hwm_above() { [ "$(hub_site "$1" 's["hwm"]')" -gt "$2" ]; }
 
-# storage_failed WHO LOG: the daemon's log names the failure, and the
-# shim's line says it did inject one.
+# storage_failed WHO LOG FROM: the daemon's log, from line FROM on, names
+# the failure, and the shim's line says it did inject one.
 storage_failed() {
-	grep -q "fault shim: .* fails with EIO" "$2" ||
+	tail -n "+$3" "$2" >"$T/run.log"
+	grep -q "fault shim: .* fails with EIO" "$T/run.log" ||
 	    fail "$1: the shim injected nothing (see $2)"
-	grep -q "storage failure" "$2" || fail "$1: no 'storage failure' in $2"
-	echo "ok: $1 logged: $(grep -m1 'error: .*storage failure' "$2")"
+	grep -q "storage failure" "$T/run.log" ||
+	    fail "$1: no 'storage failure' in $2"
+	echo "ok: $1 logged: $(grep -m1 'error: .*storage failure' "$T/run.log")"
 	FAILURES=$((FAILURES + 1))
 }
 
@@ -67,7 +69,7 @@ agent_run() {
 	esac
 	exited "${AGENT_PID[$id]}"
 	assert_eq "agent $id exit status" 1 "$EXIT_RC"
-	storage_failed "agent $id" "$T/agent$id.log"
+	storage_failed "agent $id" "$T/agent$id.log" 1
 
 	NOHUB=1 start_agent "$id"
 	local answered=("$T/resp$id"/c*.0) f
@@ -95,9 +97,10 @@ PY
 # hub_run VAR N: the hub under the shim with VAR=N while sites 3 and 4
 # stream; then the checks above. Leaves a hub without the shim running.
 hub_run() {
-	local var=$1 n=$2 id
+	local var=$1 n=$2 id from
 	declare -A acked
 	say "hub under the shim, $var=$n"
+	from=$(($(wc -l <"$T/hub.log") + 1))
 	shim_wrap hub-shim "$HUB" "$var=$n"
 	# it may fail at its first commit: let it answer /healthz first
 	for id in 3 4; do
@@ -109,7 +112,7 @@ hub_run() {
 	done
 	exited "$HUB_PID"
 	assert_eq "hub exit status" 1 "$EXIT_RC"
-	storage_failed hub "$T/hub.log"
+	storage_failed hub "$T/hub.log" "$from"
 	# the agents save the hub's last ack within a tick
 	sleep 1.5
 	for id in 3 4; do
