@@ -271,8 +271,12 @@ fmt_fixed(char *out, size_t outlen, long long scaled, int dec)
 		tmp[j++] = digits[i];
 	}
 	tmp[j] = '\0';
-	if (dec > 0)
-		snprintf(out, outlen, "%s.%0*llu", tmp, dec, frac);
+	if (dec > 0) {
+		char	f[24];
+
+		snprintf(f, sizeof(f), "%0*llu", dec > 18 ? 18 : dec, frac);
+		snprintf(out, outlen, "%s.%s", tmp, f);
+	}
 	else
 		snprintf(out, outlen, "%s", tmp);
 }

@@ -291,6 +291,7 @@ close_socket(struct sender *s)
 static void
 reconnect(struct sender *s, unsigned delay)
 {
+	save_acked(s, 1);	/* the last ack may be younger than the save */
 	close_socket(s);
 	s->state = S_IDLE;
 	s->hello_pending = 0;

@@ -328,7 +328,8 @@ on_apply(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(r->base);
 	} else
 		log_warnx("store: %s: %zu batches refused, agents keep them",
-		    msosync_strerror(rc), n);
+		    rc == MSOSYNC_EFULL ? "the hub's store is full "
+		    "(store_max_mb)" : msosync_strerror(rc), n);
 
 	for (size_t i = 0; i < n && rc != MSOSYNC_EPANIC; i++) {
 		struct store_batch	*b = &r->batches[i];
