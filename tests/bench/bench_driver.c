@@ -792,8 +792,9 @@ cmd_rtt(void)
 
 /*
  * What one durable commit costs on this disk: a 4 KiB write and an fsync,
- * --count times, in a file under --dir (LMDB's commit is two of these:
- * the data pages, then the meta page).
+ * --count times, in a file under --dir. An LMDB commit costs about two of
+ * these: the data pages and an fdatasync, then the meta page through an
+ * O_DSYNC descriptor.
  */
 static int
 cmd_fsync(void)

@@ -120,7 +120,7 @@ if ipc or nats:
             ratio(nrtt["rtt_p50_ms"], rtt["rtt_p50_ms"]),
             "~ one LMDB commit", "JetStream acks before fsync")
     if fs:
-        row("1 ingest", "fsync of a 4 KiB write p50 / p99, ms (LMDB commit = 2)",
+        row("1 ingest", "fsync of a 4 KiB write p50 / p99, ms (an LMDB commit: fdatasync + O_DSYNC meta write)",
             "%.2f / %.2f" % (fs["fsync_p50_ms"], fs["fsync_p99_ms"]), "-", None, "")
     row("1 ingest", "peak RSS agent / nats-server, MiB", fmt(mib(1, "agent")),
         fmt(mib(1, "nats-server")), None, "")
@@ -237,10 +237,10 @@ for sc, prefixes in (("s1-nats", ("s1-nats-", "s1-nats-rtt")), ("s2-nats", ("s2-
 results["cost"] = cost
 
 results["notes"] = [
-    "nats-server %s: JetStream file storage acknowledges a message once it is "
-    "written to the OS, not after fsync (2.9 has no sync_interval option; the "
-    "store is flushed to disk every 2 minutes). msosync acknowledges only after "
-    "an fsync'd LMDB commit, at the agent and at the hub." % machine.get("nats_server", "?"),
+    "%s: JetStream file storage acknowledges a message once it is written to "
+    "the OS and forces a sync only periodically (2.9 has no sync_interval option "
+    "to sync every write). msosync acknowledges only after an fsync'd LMDB "
+    "commit, at the agent and at the hub." % machine.get("nats_server", "nats-server"),
     "msosync journals protobuf (~120 bytes an event); NATS stores the JSON line "
     "(~190 bytes) with its headers.",
     "Scenario 4 msosync latency: submit time (scheduled) to the first hub "

@@ -71,7 +71,6 @@ OUT=${BENCH_OUT:-$B/bench/$(date -u +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT/raw"
 RAW=$OUT/raw
 T=$(mktemp -d /tmp/msosync-bench.XXXXXX)
-PIDS=()
 PERF_PID=
 
 stop_pid() {
@@ -85,10 +84,11 @@ stop_pid() {
 	wait "$p" 2>/dev/null || true
 }
 
+# Only children not yet reaped (jobs -p): a PID stopped and reaped before
+# may belong to someone else's process by now.
 cleanup() {
-	local rc=$?
-	[ -n "$PERF_PID" ] && stop_pid "$PERF_PID"
-	for p in "${PIDS[@]}"; do
+	local rc=$? p
+	for p in $(jobs -p); do
 		stop_pid "$p"
 	done
 	if [ $rc -ne 0 ]; then
@@ -208,7 +208,6 @@ agent_start() {
 	"$AGENT" --site-id 1 --data-dir "$T/$name" --http-listen "127.0.0.1:$p" \
 	    --timezone UTC "$@" >> "$T/$name.log" 2>&1 &
 	AGENT_PID=$!
-	PIDS+=("$AGENT_PID")
 	AGENT_URL=http://127.0.0.1:$p
 	AGENT_IPC=ipc://$T/$name/ingest.sock
 	wait_http "$AGENT_URL/healthz"
@@ -223,7 +222,6 @@ hub_start() {
 	    --http-listen "127.0.0.1:$HUB_HTTP" --secret-key-file "$T/hub.key" \
 	    --sites-file "$sites" --tokens-file "$T/tokens" >> "$T/$name.log" 2>&1 &
 	HUB_PID=$!
-	PIDS+=("$HUB_PID")
 	HUB_URL=http://127.0.0.1:$HUB_HTTP
 	HUB_EP=tcp://127.0.0.1:$HUB_PORT
 }
@@ -295,7 +293,6 @@ nats_start() {
 	} > "$conf"
 	nats-server -c "$conf" >> "$T/$name.log" 2>&1 &
 	NATS_PID=$!
-	PIDS+=("$NATS_PID")
 	NATS_URL=nats://127.0.0.1:$p
 	NATS_MON=http://127.0.0.1:$m
 	wait_http "$NATS_MON/healthz"
