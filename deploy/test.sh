@@ -35,6 +35,8 @@ run_ctest() {	# run_ctest BUILD_DIR LABELS_TO_EXCLUDE [VAR=VALUE...]
 t_all=$SECONDS
 stage "build (gcc)" env BUILD_DIR="$top/build" "$top/deploy/build.sh"
 stage "tests (gcc)" run_ctest "$top/build" '^(slow|fuzz)$'
+echo "== fault figures"
+cat "$top/build/tests/fault/figures/"*.txt 2>/dev/null || true
 # A build dir that another compiler configured starts afresh: CMake would
 # drop the options given along with the change of compiler.
 if [ -f "$top/build-asan/CMakeCache.txt" ] &&

@@ -16,7 +16,8 @@
  *   0x02  keep the payload's own seq          0x20  apply, then a new epoch
  *   0x04  send a wrong hash                   0x40  send the payload as is
  *   0x08  start a new batch (same apply)      0x80  resend the last applied
- *                                                   record first
+ *                                                   record first (when
+ *                                                   nothing is pending)
  * After each apply the harness goes on from the hub's mark, as an agent
  * resumes from an ack or a reject; after a chain alert it plays the
  * operator's resume.
@@ -223,8 +224,9 @@ add(struct agent *a, unsigned flags, const uint8_t *payload, size_t len)
 	}
 	if (a->npend - a->cut[a->nbatches - 1] + 2 > WIRE_MAX_RECORDS)
 		apply(a);
-	if (flags & F_RESEND && a->npend == a->cut[a->nbatches - 1] &&
-	    a->last.ev != NULL && a->last.seq == a->mark && a->mark > 0)
+	/* first in an apply, so that its batch's seqs still run on */
+	if (flags & F_RESEND && a->npend == 0 && a->last.ev != NULL &&
+	    a->last.seq == a->mark && a->mark > 0)
 		rec_copy(push(a), &a->last);
 
 	r = push(a);
