@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "fileio.h"
 #include "keys.h"
 #include "msosync/error.h"
 #include "xmalloc.h"
@@ -47,62 +47,6 @@ is_z85(const char *s, size_t len)
 	return 1;
 }
 
-/* Write all of buf, retrying short writes and EINTR. */
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Read up to len bytes; returns the count or -errno. */
-static ssize_t
-read_all(int fd, void *buf, size_t len)
-{
-	char	*p = buf;
-	size_t	 got = 0;
-	ssize_t	 n;
-
-	while (got < len) {
-		if ((n = read(fd, p + got, len - got)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
-/* Make a new file's directory entry durable. */
-static int
-sync_dir(const char *path)
-{
-	char	*copy = xstrdup(path);
-	int	 fd, rc = 0;
-
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY)) < 0 ||
-	    fsync(fd) != 0)
-		rc = -errno;
-	if (fd >= 0)
-		close(fd);
-	free(copy);
-	return rc;
-}
-
 /*
  * Create 'path' (which must not exist) with exactly 'mode' and contents
  * buf, durably. On failure nothing is left behind.
@@ -127,7 +71,7 @@ create_file(const char *path, mode_t mode, const void *buf, size_t len,
 		rc = -errno;
 		goto fail;
 	}
-	if ((rc = write_all(fd, buf, len)) != 0)
+	if ((rc = fileio_write_all(fd, buf, len)) != 0)
 		goto fail;
 	if (fsync(fd) != 0) {
 		rc = -errno;
@@ -185,7 +129,7 @@ keys_generate(const char *path, char *err, size_t errlen)
 	if ((rc = create_file(pubpath, 0644, pub, KEYS_Z85_LEN + 1, err,
 	    errlen)) != 0)
 		goto fail;
-	if ((rc = sync_dir(secpath)) != 0) {
+	if ((rc = fileio_sync_dir(secpath)) != 0) {
 		snprintf(err, errlen, "%s: directory sync: %s", secpath,
 		    strerror(-rc));
 		unlink(pubpath);
@@ -239,7 +183,7 @@ keys_load_secret(const char *path, struct keypair **out, char *err,
 		fprintf(stderr, "fatal: out of memory\n");
 		abort();
 	}
-	if ((n = read_all(fd, buf, KEYS_Z85_LEN + 2)) < 0) {
+	if ((n = fileio_read_all(fd, buf, KEYS_Z85_LEN + 2)) < 0) {
 		rc = (int)n;
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		goto fail;
@@ -336,7 +280,7 @@ make_pepper(const char *path, uint8_t out[32], char *err, size_t errlen)
 	randombytes_buf(out, 32);
 	if ((rc = create_file(path, 0600, out, 32, err, errlen)) != 0)
 		return rc;
-	if ((rc = sync_dir(path)) != 0) {
+	if ((rc = fileio_sync_dir(path)) != 0) {
 		snprintf(err, errlen, "%s: directory sync: %s", path,
 		    strerror(-rc));
 		unlink(path);
@@ -388,8 +332,8 @@ keys_load_pepper(const char *path, uint8_t out[32], char *err,
 		goto fail;
 	}
 	/* What read() sees decides: the file may have changed since fstat. */
-	if ((n = read_all(fd, out, 32)) == 32)
-		n = read_all(fd, &extra, 1) == 0 ? 0 : 1;
+	if ((n = fileio_read_all(fd, out, 32)) == 32)
+		n = fileio_read_all(fd, &extra, 1) == 0 ? 0 : 1;
 	if (n < 0) {
 		rc = (int)n;
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 
 #include "keys.h"
 #include "msosync/error.h"
+#include "fileio.h"
 #include "tokens.h"
 #include "xmalloc.h"
 
@@ -216,39 +216,6 @@ tokens_check(const struct tokens *t, const char *token)
 	return name;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Make a new file's directory entry durable. */
-static int
-sync_dir(const char *path)
-{
-	char	*copy = xstrdup(path);
-	int	 fd, rc = 0;
-
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
-	    0 || fsync(fd) != 0)
-		rc = -errno;
-	if (fd >= 0)
-		close(fd);
-	free(copy);
-	return rc;
-}
-
 /* A file that lacks its last newline gets one before our line. */
 static int
 end_line(int fd)
@@ -262,7 +229,7 @@ end_line(int fd)
 		return 0;
 	if (pread(fd, &c, 1, st.st_size - 1) != 1)
 		return errno != 0 ? -errno : -EIO;
-	return c == '\n' ? 0 : write_all(fd, "\n", 1);
+	return c == '\n' ? 0 : fileio_write_all(fd, "\n", 1);
 }
 
 int
@@ -324,9 +291,9 @@ tokens_append(const char *path, const char *name, const char *hash_hex,
 	sodium_bin2hex(hex, sizeof(hex), bin, HASH_LEN);	/* lower case */
 	line = xasprintf("%s %s\n", name, hex);
 	if ((rc = end_line(fd)) == 0 &&
-	    (rc = write_all(fd, line, strlen(line))) == 0 &&
+	    (rc = fileio_write_all(fd, line, strlen(line))) == 0 &&
 	    (rc = fsync(fd) != 0 ? -errno : 0) == 0)
-		rc = sync_dir(path);
+		rc = fileio_sync_dir(path);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		goto fail;
