@@ -249,6 +249,7 @@ reply_doc(struct evhttp_request *req, json_t *doc)
 	buf_free(&b);
 }
 
+
 /* A query's failure: its own reason for bad input, else the store's. */
 static void
 reply_query_error(struct evhttp_request *req, int rc, const char *err)
@@ -257,6 +258,17 @@ reply_query_error(struct evhttp_request *req, int rc, const char *err)
 		httpd_reply_error(req, 400, *err ? err : "bad parameters");
 	else
 		httpd_reply_error(req, 500, msosync_strerror(rc));
+}
+
+/* Answer a query's outcome: its document, or its error; frees doc. */
+static void
+reply_query(struct evhttp_request *req, int rc, json_t *doc, const char *msg)
+{
+	if (rc != 0)
+		reply_query_error(req, rc, msg);
+	else
+		reply_doc(req, doc);
+	json_decref(doc);
 }
 
 /*
@@ -391,11 +403,7 @@ get_report(struct evhttp_request *req, struct hub_api *api, const char *kind)
 	}
 	rc = query_report(api->store, api->sites, k, &p, &doc, msg,
 	    sizeof(msg));
-	if (rc != 0)
-		reply_query_error(req, rc, msg);
-	else
-		reply_doc(req, doc);
-	json_decref(doc);
+	reply_query(req, rc, doc, msg);
 	evhttp_clear_headers(&q);
 	return;
 bad:
@@ -442,11 +450,7 @@ get_contracts(struct evhttp_request *req, struct hub_api *api)
 	}
 	rc = query_contracts(api->store, api->sites, within, today_utc(), &doc,
 	    msg, sizeof(msg));
-	if (rc != 0)
-		reply_query_error(req, rc, msg);
-	else
-		reply_doc(req, doc);
-	json_decref(doc);
+	reply_query(req, rc, doc, msg);
 	evhttp_clear_headers(&q);
 	return;
 bad:
@@ -485,11 +489,7 @@ get_fees(struct evhttp_request *req, struct hub_api *api)
 	}
 	rc = query_fees(api->store, api->sites, d / 100, site, &doc, msg,
 	    sizeof(msg));
-	if (rc != 0)
-		reply_query_error(req, rc, msg);
-	else
-		reply_doc(req, doc);
-	json_decref(doc);
+	reply_query(req, rc, doc, msg);
 	evhttp_clear_headers(&q);
 	return;
 bad:
