@@ -149,7 +149,10 @@ print_object(json_t *obj, int indent)
 			continue;
 		}
 		char *s = json_dumps(v, JSON_ENCODE_ANY);
-		if (json_is_string(v))
+		if (json_is_real(v))	/* seconds: milliseconds are enough */
+			printf("%*s%-18s %.3f\n", indent, "", key,
+			    json_real_value(v));
+		else if (json_is_string(v))
 			printf("%*s%-18s %s\n", indent, "", key,
 			    json_string_value(v));
 		else
