@@ -1420,49 +1420,31 @@ keycmp(const MDB_val *a, const MDB_val *b)
 	return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
 }
 
+static int
+count_one(void *arg, uint32_t site, uint32_t epoch_ord, uint64_t seq,
+    const void *event, size_t len)
+{
+	(void)site;
+	(void)epoch_ord;
+	(void)seq;
+	(void)event;
+	(void)len;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
 int
 store_count_site_events(struct store *s, uint32_t site_id, uint64_t *n)
 {
-	MDB_txn		*txn = NULL;
-	MDB_cursor	*c = NULL;
-	MDB_val		 k, v;
-	uint8_t		 key[MAXKEY];
-	size_t		 klen, since = 0;
-	uint64_t	 count = 0;
-	int		 rc;
+	uint64_t	count = 0;
+	int		rc;
 
 	*n = 0;
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		goto done;
-	s->snapshots++;
-	if ((rc = mdb_cursor_open(txn, s->events, &c)) != 0)
-		goto done;
-	mkkey(key, site_id, 0, 0);
-	rc = seek(c, key, KEY_LEN, &k, &v);
-	while (rc == 0 && k.mv_size >= 4 && get32(k.mv_data) == site_id) {
-		count++;
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-		if (rc != 0 || ++since < CHUNK)
-			continue;
-		/* k is the next key to count: resume there, fresh. */
-		klen = k.mv_size;
-		memcpy(key, k.mv_data, klen);
-		if ((rc = renew(txn, &c, 1)) != 0)
-			goto done;
-		since = 0;
-		rc = seek(c, key, klen, &k, &v);
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-	if (rc == 0)
+	if (site_id == 0)	/* 0 would mean every site to the walk */
+		return 0;
+	if ((rc = store_scan_events(s, site_id, count_one, &count)) == 0)
 		*n = count;
-done:
-	mdb_cursor_close(c);
-	if (txn != NULL) {
-		mdb_txn_abort(txn);
-		s->snapshots--;
-	}
-	return xlate(rc);
+	return rc;
 }
 
 int
