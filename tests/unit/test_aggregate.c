@@ -41,6 +41,7 @@
 #include "query.h"
 #include "sites.h"
 #include "store.h"
+#include "testutil.h"
 
 #define MIB		((size_t)1 << 20)
 #define NSITES		3
@@ -66,14 +67,6 @@ struct fx {
 	struct stream	 st[NSITES + 1];
 };
 
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -110,7 +103,7 @@ teardown(void **state)
 
 	store_close(&fx->s);
 	sites_free(&fx->sites);
-	nftw(fx->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testutil_rm_rf(fx->root);
 	free(fx);
 	return 0;
 }

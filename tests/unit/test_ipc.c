@@ -34,6 +34,7 @@
 #include "ipc.h"
 #include "journal.h"
 #include "msosync/msosync.h"
+#include "testutil.h"
 
 #define SITE		7
 #define TIMEOUT_MS	10000
@@ -61,14 +62,6 @@ struct fx {
 	int			 nraw;
 };
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void
 on_stop(evutil_socket_t fd, short what, void *arg)
@@ -170,7 +163,7 @@ teardown(void **state)
 	journal_close(&f->j);
 	close(f->stop_pipe[0]);
 	close(f->stop_pipe[1]);
-	nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	testutil_rm_rf(f->dir);
 	free(f);
 	return 0;
 }

@@ -34,6 +34,7 @@
 #include "msosync/error.h"
 #include "chain.h"
 #include "journal.h"
+#include "testutil.h"
 
 #define SITE		42u
 #define MIB		((size_t)1 << 20)
@@ -191,14 +192,6 @@ find_seq(struct journal *j, const char *id, unsigned *flags)
 	return e.seq;
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -224,7 +217,7 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	journal_close(&f->j);
-	nftw(f->root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	testutil_rm_rf(f->root);
 	free(f);
 	return 0;
 }

@@ -26,6 +26,7 @@
 
 #include "ingest.pb-c.h"
 #include "msosync/msosync.h"
+#include "testutil.h"
 
 #define EV(id, cents) \
 	"{\"event_id\":\"" id "\",\"occurred_at\":\"2026-11-20T15:04:05Z\"," \
@@ -63,14 +64,6 @@ struct fake {
 	size_t		 nevents[MAXSTEPS];
 };
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int64_t
 now_ms(void)
@@ -209,7 +202,7 @@ teardown(void **state)
 
 	zmq_close(fk->router);
 	zmq_ctx_term(fk->ctx);
-	nftw(fk->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	testutil_rm_rf(fk->dir);
 	free(fk);
 	return 0;
 }

@@ -34,6 +34,7 @@
 #include "query.h"
 #include "sites.h"
 #include "store.h"
+#include "testutil.h"
 
 #define MIB		((size_t)1 << 20)
 #define FIRST_DAY	20260915	/* the data: 2026-09-15 .. 11-23 */
@@ -59,14 +60,6 @@ struct gen {
 	char		buf[8][64];
 };
 
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
 
 /* A sites file of n sites; every third without a tax_id. */
 static void
@@ -124,7 +117,7 @@ teardown(void **state)
 
 	store_close(&fx->s);
 	sites_free(&fx->sites);
-	nftw(fx->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testutil_rm_rf(fx->root);
 	free(fx);
 	return 0;
 }

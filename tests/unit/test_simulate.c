@@ -31,6 +31,7 @@
 #include "pbjson.h"
 #include "simulate.h"
 #include "validate.h"
+#include "testutil.h"
 
 #define DAY_MS		86400000LL
 
@@ -567,14 +568,6 @@ test_cmd_usage_errors(void **state)
 	assert_int_equal(run("extra"), EXIT_USAGE);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void
 slurp(const char *path, struct buf *b)
@@ -632,7 +625,7 @@ test_cmd_out_dir(void **state)
 	snprintf(cmd, sizeof(cmd), "--days 1 --end 2026-01-15 --out %s", path);
 	assert_int_equal(run(cmd), 1);
 
-	nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	testutil_rm_rf(root);
 	buf_free(&s1);
 	buf_free(&s2);
 	buf_free(&want);

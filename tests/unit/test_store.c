@@ -35,6 +35,7 @@
 #include "msosync/error.h"
 #include "chain.h"
 #include "store.h"
+#include "testutil.h"
 
 #define MIB		((size_t)1 << 20)
 #define ID_MAX		48
@@ -304,14 +305,6 @@ verify_clean(struct store *s, uint64_t want_checked)
 	assert_int_equal(checked, want_checked);
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -338,7 +331,7 @@ teardown(void **state)
 	struct fx	*fx = *state;
 
 	store_close(&fx->s);
-	nftw(fx->root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	testutil_rm_rf(fx->root);
 	free(fx);
 	return 0;
 }
