@@ -252,7 +252,6 @@ main(int argc, char **argv)
 		sc.batch_max_events = (size_t)c.batch_max_events;
 		sc.window = (size_t)c.window;
 		sc.retention_days = (unsigned)c.retention_days;
-		sc.linger_ms = SENDER_LINGER_MS;
 		if ((sender = sender_new(base, zctx, journal, &sc)) == NULL)
 			fatal("hub %s", c.hub_endpoint);
 		ingest_on_commit(ingest, sender_kick, sender);

@@ -46,10 +46,10 @@
  * libzmq's own TCP reconnect, while a socket waits for a hub that is
  * down: it doubles from 100 ms up to this. A hub that comes back is
  * found within it, so it bounds the start of a catch-up (5 s here made
- * the reconnect most of a 300,000-event catch-up). A connect attempt to
- * a closed port costs the hub nothing.
+ * the reconnect most of a 300,000-event catch-up, and 1 s still half a
+ * second of it). A connect attempt to a closed port costs the hub nothing.
  */
-#define RECONNECT_MAX_MS	1000
+#define RECONNECT_MAX_MS	200
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		10000
 #define REFUSED_MIN_MS		10000	/* the hub refused us: wait long */
@@ -71,12 +71,12 @@ struct sender {
 	char			*hub_key;
 	const struct keypair	*keys;
 	size_t			 cfg_events, cfg_bytes, window;
-	unsigned		 retention_days, linger_ms;
+	unsigned		 retention_days;
 
 	enum state		 state;
 	void			*sock;
 	struct evzmq		*ez;
-	struct event		*tick_ev, *retry_ev, *linger_ev;
+	struct event		*tick_ev, *retry_ev;
 	unsigned		 ticks;
 	int			 hello_pending;	/* the socket could not take it yet */
 	int64_t			 opened_at;	/* monotonic ms */
@@ -92,8 +92,6 @@ struct sender {
 	uint64_t		*inflight;	/* ring: last seq of each unacked batch */
 	size_t			 in_head, in_n;
 	int64_t			 ack_wait_since; /* monotonic ms */
-	int			 lingered;	/* the linger ran out: send what there is */
-	int			 full;		/* the batch being built is full */
 	int			 stuck;		/* the hub needs what we no longer have */
 	int64_t			 last_rx;	/* monotonic ms, any hub frame */
 
@@ -296,9 +294,7 @@ reconnect(struct sender *s, unsigned delay)
 	s->state = S_IDLE;
 	s->hello_pending = 0;
 	s->in_n = 0;
-	s->lingered = 0;
 	s->last_rx = 0;
-	evtimer_del(s->linger_ev);
 	timer_ms(s->retry_ev, delay);
 }
 
@@ -368,19 +364,13 @@ on_record(void *arg, uint64_t seq, const uint8_t hash[CHAIN_HASH_LEN],
 	(void)recorded_at;
 	if (seq != b->first_seq + b->n)
 		return MSOSYNC_EGAP;	/* pruned or missing: cannot happen */
-	if (b->n > 0 && wire_batch_len_after(b, len) > s->max_bytes) {
-		s->full = 1;
+	if (b->n > 0 && wire_batch_len_after(b, len) > s->max_bytes)
 		return 1;
-	}
 	/* one record always goes, however big, unless no hub could take it */
 	if (wire_batch_len_after(b, len) > WIRE_MAX_FRAME)
 		return MSOSYNC_ETOOBIG;
 	wire_batch_add(b, seq, hash, event, len);
-	if (b->n >= s->max_events || wire_batch_len(b) >= s->max_bytes) {
-		s->full = 1;
-		return 1;
-	}
-	return 0;
+	return b->n >= s->max_events || wire_batch_len(b) >= s->max_bytes;
 }
 
 static size_t
@@ -391,8 +381,9 @@ limit(const struct sender *s)
 
 /*
  * Send batches while the window allows and the journal has records. A
- * batch that is not full waits up to linger_ms for more when nothing is
- * in flight (when something is, its ack is the wait).
+ * batch goes at once, however small: under load the window fills, and
+ * records that arrive meanwhile wait for an ack and leave together, so
+ * batches grow with the rate and a lone event is never held back.
  */
 static void
 pump(struct sender *s)
@@ -402,7 +393,6 @@ pump(struct sender *s)
 	while (s->state == S_STREAM && !s->stuck && s->in_n < limit(s) &&
 	    s->next_seq <= journal_head_seq(s->j)) {
 		wire_batch_reset(&s->batch, s->next_seq);
-		s->full = 0;
 		rc = journal_scan(s->j, s->next_seq, on_record, s);
 		if (rc == 0 && s->batch.n == 0)
 			rc = MSOSYNC_EGAP;	/* below the head, yet no record */
@@ -419,14 +409,6 @@ pump(struct sender *s)
 				storage_error(s, rc, "reading records");
 			return;
 		}
-		if (!s->full && s->in_n == 0 && s->linger_ms > 0 &&
-		    !s->lingered) {
-			if (!evtimer_pending(s->linger_ev, NULL))
-				timer_ms(s->linger_ev, s->linger_ms);
-			return;
-		}
-		evtimer_del(s->linger_ev);
-		s->lingered = 0;
 		wire_batch_finish(&s->batch, &s->frame);
 		rc = evzmq_send(s->ez, s->frame.data, s->frame.len, 0);
 		if (rc == -EAGAIN) {
@@ -446,17 +428,6 @@ pump(struct sender *s)
 		    s->next_seq - 1;
 		s->in_n++;
 	}
-}
-
-static void
-on_linger(evutil_socket_t fd, short what, void *arg)
-{
-	struct sender	*s = arg;
-
-	(void)fd;
-	(void)what;
-	s->lingered = 1;
-	pump(s);
 }
 
 static void
@@ -497,7 +468,6 @@ on_welcome(struct sender *s, const Msosync__Welcome *w)
 		s->max_bytes = WIRE_MAX_FRAME;
 	s->in_n = 0;
 	s->stuck = 0;
-	s->lingered = 0;
 	s->failures = 0;
 
 	if (w->acked_seq > head) {
@@ -677,16 +647,23 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (s->state == S_HELLO && now - s->opened_at >= HELLO_TIMEOUT_MS) {
+		/*
+		 * No backoff here: while the socket is open libzmq retries
+		 * the connection every RECONNECT_MAX_MS, so a hub that comes
+		 * back is found at once; a closed socket would find it only
+		 * after the delay. Reopening bounds a session stuck mid-way.
+		 */
 		s->failures++;
-		delay = backoff(s);
+		delay = jitter(BACKOFF_MIN_MS);
+		reconnect(s, delay);
 		if (s->failures == 1)
 			log_warnx("hub %s: no welcome for site %u within %d s "
 			    "(hub unreachable, or this site's key not allowed); "
-			    "retrying in %u ms, then with backoff", s->endpoint,
-			    s->site_id, HELLO_TIMEOUT_MS / 1000, delay);
+			    "still trying", s->endpoint, s->site_id,
+			    HELLO_TIMEOUT_MS / 1000);
 		else
 			log_debug("hub %s: still no welcome (%u attempts); "
-			    "retrying in %u ms", s->endpoint, s->failures,
+			    "reopening in %u ms", s->endpoint, s->failures,
 			    delay);
 	} else if (s->state == S_STREAM && s->in_n > 0 &&
 	    now - s->ack_wait_since >= ACK_TIMEOUT_MS) {
@@ -731,13 +708,11 @@ sender_new(struct event_base *base, void *zmq_ctx, struct journal *j,
 	    WIRE_MAX_BATCH_BYTES;
 	s->window = cfg->window ? cfg->window : WIRE_DEFAULT_CREDIT;
 	s->retention_days = cfg->retention_days;
-	s->linger_ms = cfg->linger_ms;
 	s->inflight = xcalloc(s->window, sizeof(*s->inflight));
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->tick_ev = event_new(base, -1, EV_PERSIST, on_tick, s);
 	s->retry_ev = evtimer_new(base, on_retry, s);
-	s->linger_ev = evtimer_new(base, on_linger, s);
-	if (s->tick_ev == NULL || s->retry_ev == NULL || s->linger_ev == NULL) {
+	if (s->tick_ev == NULL || s->retry_ev == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -774,8 +749,6 @@ sender_free(struct sender **sp)
 		event_free(s->tick_ev);
 	if (s->retry_ev != NULL)
 		event_free(s->retry_ev);
-	if (s->linger_ev != NULL)
-		event_free(s->linger_ev);
 	wire_batch_free(&s->batch);
 	buf_free(&s->frame);
 	free(s->inflight);

@@ -24,8 +24,6 @@
 #include "journal.h"
 #include "keys.h"
 
-#define SENDER_LINGER_MS	2	/* wait this long to fill a small batch */
-
 struct sender;
 
 struct sender_config {
@@ -37,7 +35,6 @@ struct sender_config {
 	size_t			 batch_max_bytes;  /* a batch frame; 0: WIRE_MAX_BATCH_BYTES */
 	size_t			 window;	/* batches unacked at most; 0: WIRE_DEFAULT_CREDIT */
 	unsigned		 retention_days; /* 0: prune acked records at once */
-	unsigned		 linger_ms;	/* 0: never wait; SENDER_LINGER_MS */
 };
 
 /*
