@@ -51,6 +51,9 @@ reply_events(struct ingest_req *ir, void *arg)
 		}
 		buf_puts(&b, "]}\n");
 		break;
+	case INGEST_TOO_LARGE:
+		buf_puts(&b, "{\"error\":\"too many events in one request\"}\n");
+		break;
 	case INGEST_FULL:
 		buf_puts(&b, "{\"error\":\"journal full: the hub has not yet "
 		    "acknowledged enough events to free space\"}\n");
@@ -72,11 +75,7 @@ post_events(struct evhttp_request *req, struct api_ctx *ctx)
 	size_t			 len;
 	const char		*body = httpd_body(req, &len);
 
-	if (ingest_req_add_json(ir, body, len) == MSOSYNC_ETOOBIG) {
-		ingest_req_free(&ir);
-		httpd_reply_error(req, 413, "too many events in one request");
-		return;
-	}
+	ingest_req_set_json(ir, body, len);
 	ingest_submit(ctx->ingest, ir);
 }
 

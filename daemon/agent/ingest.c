@@ -12,6 +12,7 @@
  * answer the original seq) or new (gets the next seq). A request whose
  * void is refused is taken out of the commit whole: all or nothing.
  */
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -37,9 +38,16 @@ struct pending {
 	unsigned	 flags;		/* JOURNAL_F_VOID, JOURNAL_F_VOIDED */
 };
 
+/*
+ * Decoding and validation take most of a request's CPU and share nothing:
+ * they run on workers, so they overlap the loop's commits and fsyncs.
+ */
+#define INGEST_WORKERS	2
+
 struct ingest {
 	struct event_base	*base;
 	struct event		*commit_ev;
+	struct workq		*workers;
 	struct journal		*journal;
 	uint32_t		 site_id;
 	const uint8_t		*pepper;
@@ -147,6 +155,11 @@ ingest_new(struct event_base *base, struct journal *j, uint32_t site_id,
 	in->commit_ev = event_new(base, -1, 0, on_commit, in);
 	if (in->commit_ev == NULL || event_priority_set(in->commit_ev, 1) != 0)
 		abort();	/* only if the base lacks priorities: a bug */
+	if ((in->workers = workq_new(base, INGEST_WORKERS)) == NULL) {
+		event_free(in->commit_ev);
+		free(in);
+		return NULL;
+	}
 	return in;
 }
 
@@ -157,6 +170,8 @@ ingest_free(struct ingest **inp)
 
 	if (in == NULL)
 		return;
+	/* requests being decoded come back, and are queued */
+	workq_free(&in->workers);
 	/* requests still queued were never answered: tell their owners */
 	while (in->head) {
 		struct ingest_req *req = in->head;
@@ -220,6 +235,7 @@ ingest_req_free(struct ingest_req **reqp)
 	free(req->events);
 	free(req->errors);
 	free(req->results);
+	free(req->json);
 	free(req);
 	*reqp = NULL;
 }
@@ -297,24 +313,63 @@ finish(struct ingest_req *req, int status)
 }
 
 void
-ingest_submit(struct ingest *in, struct ingest_req *req)
+ingest_req_set_json(struct ingest_req *req, const char *text, size_t len)
 {
-	char	 err[VALIDATE_ERR_MAX];
-	int64_t	 now = clock_now_ms();
+	free(req->json);
+	req->json = xmalloc(len + 1);
+	memcpy(req->json, text, len);
+	req->json[len] = '\0';
+	req->json_len = len;
+}
 
+/* On a worker: decode, validate, stamp. Sets status when refused. */
+static void
+prepare(struct workq_job *job)
+{
+	struct ingest_req	*req = (struct ingest_req *)((char *)job -
+				    offsetof(struct ingest_req, job));
+	char			 err[VALIDATE_ERR_MAX];
+	int64_t			 now = clock_now_ms();
+	int			 rc;
+
+	if (req->json != NULL) {
+		rc = ingest_req_add_json(req, req->json, req->json_len);
+		free(req->json);
+		req->json = NULL;
+		if (rc == MSOSYNC_ETOOBIG) {
+			req->status = INGEST_TOO_LARGE;
+			return;
+		}
+	}
 	if (req->nerrors == 0 && req->nevents == 0)
 		add_error(req, 0, NULL, "no events in request");
 	for (size_t i = 0; i < req->nevents; i++)
 		if (validate_event(req->events[i], now, err, sizeof(err)) != 0)
 			add_error(req, i, req->events[i]->event_id, err);
 	if (req->nerrors > 0) {
-		in->stats.requests_invalid++;
-		finish(req, INGEST_INVALID);
+		req->status = INGEST_INVALID;
 		return;
 	}
 	for (size_t i = 0; i < req->nevents; i++)
-		validate_stamp(req->events[i], in->site_id, now, in->pepper);
+		validate_stamp(req->events[i], req->in->site_id, now,
+		    req->in->pepper);
 	req->results = xcalloc(req->nevents, sizeof(*req->results));
+}
+
+/* Back on the loop: answer a refused request, queue the others. */
+static void
+prepared(struct workq_job *job)
+{
+	struct ingest_req	*req = (struct ingest_req *)((char *)job -
+				    offsetof(struct ingest_req, job));
+	struct ingest		*in = req->in;
+
+	if (req->status != 0) {
+		if (req->status == INGEST_INVALID)
+			in->stats.requests_invalid++;
+		finish(req, req->status);
+		return;
+	}
 	req->next = NULL;
 	if (in->tail)
 		in->tail->next = req;
@@ -322,6 +377,16 @@ ingest_submit(struct ingest *in, struct ingest_req *req)
 		in->head = req;
 	in->tail = req;
 	event_active(in->commit_ev, 0, 0);
+}
+
+void
+ingest_submit(struct ingest *in, struct ingest_req *req)
+{
+	req->in = in;
+	req->status = 0;
+	req->job.run = prepare;
+	req->job.done = prepared;
+	workq_push(in->workers, &req->job);
 }
 
 static void

@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "events.pb-c.h"
+#include "workq.h"
 #include "journal.h"
 
 /* HTTP-like status of a finished request */
@@ -51,7 +52,7 @@ struct ingest_req;
 typedef void (*ingest_done_fn)(struct ingest_req *req, void *arg);
 
 struct ingest_req {
-	/* filled by ingest_req_add_* */
+	/* filled by ingest_req_add_* / ingest_req_set_json */
 	Msosync__Event		**events;
 	size_t			  nevents, cap;
 	struct ingest_error	 *errors;
@@ -62,7 +63,12 @@ struct ingest_req {
 	/* completion */
 	ingest_done_fn		  done;
 	void			 *arg;
-	struct ingest_req	 *next;		/* queue link, ingest's */
+	/* ingest's */
+	char			 *json;		/* body not yet decoded */
+	size_t			  json_len;
+	struct workq_job	  job;		/* decode and validate */
+	struct ingest		 *in;
+	struct ingest_req	 *next;		/* queue link */
 };
 
 struct ingest_stats {
@@ -95,13 +101,22 @@ void			 ingest_req_free(struct ingest_req **req);
 int	ingest_req_add_json(struct ingest_req *req, const char *text,
 	    size_t len);
 
+/*
+ * Keep a copy of a JSON body for ingest_submit to decode off the loop
+ * thread (as ingest_req_add_json; more than INGEST_MAX_EVENTS events
+ * finish the request with INGEST_TOO_LARGE).
+ */
+void	ingest_req_set_json(struct ingest_req *req, const char *text,
+	    size_t len);
+
 /* Take ownership of a decoded event (e.g. from an ipc SubmitRequest). */
 void	ingest_req_add_event(struct ingest_req *req, Msosync__Event *ev);
 
 /*
- * Validate and stamp every event of req, then queue it for the next group
- * commit; req->done runs when it is finished (possibly before this returns,
- * for an invalid request). The caller frees req after done.
+ * Decode (ingest_req_set_json), validate and stamp every event of req on a
+ * worker thread, then queue it for the next group commit on the loop
+ * thread; req->done runs there when it is finished, never before this
+ * returns. The caller frees req after done, and must not touch it before.
  */
 void	ingest_submit(struct ingest *in, struct ingest_req *req);
 

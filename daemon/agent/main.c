@@ -219,7 +219,9 @@ main(int argc, char **argv)
 	if ((base = event_base_new()) == NULL ||
 	    event_base_priority_init(base, 2) != 0)
 		fatalx("libevent: cannot make the event loop");
-	ingest = ingest_new(base, journal, (uint32_t)c.site_id, pepper);
+	if ((ingest = ingest_new(base, journal, (uint32_t)c.site_id,
+	    pepper)) == NULL)
+		fatal("ingest workers");
 
 	if ((zctx = zmq_ctx_new()) == NULL)
 		fatal("zmq_ctx_new");
