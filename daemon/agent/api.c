@@ -26,9 +26,11 @@ reply_events(struct ingest_req *ir, void *arg)
 
 			buf_puts(&b, i ? ",{\"event_id\":" : "{\"event_id\":");
 			buf_json_string(&b, id, strlen(id));
-			buf_printf(&b, ",\"seq\":%llu,\"status\":\"%s\"}",
-			    (unsigned long long)ir->results[i].seq,
-			    ir->results[i].duplicate ? "duplicate" : "accepted");
+			buf_puts(&b, ",\"seq\":");
+			buf_put_u64(&b, ir->results[i].seq);
+			buf_puts(&b, ir->results[i].duplicate ?
+			    ",\"status\":\"duplicate\"}" :
+			    ",\"status\":\"accepted\"}");
 		}
 		buf_puts(&b, "]}\n");
 		break;

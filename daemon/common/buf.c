@@ -63,19 +63,36 @@ buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 void
+buf_put_u64(struct buf *b, uint64_t v)
+{
+	char	tmp[20], *p = tmp + sizeof(tmp);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
 buf_json_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t		  run = 0;
 
 	buf_reserve(b, n + 2);
 	buf_putc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		/* the plain bytes before this one go in one copy */
+		buf_append(b, s + run, i - run);
+		run = i + 1;
 		if (c == '"' || c == '\\') {
 			buf_putc(b, '\\');
 			buf_putc(b, (char)c);
-		} else if (c < 0x20) {
+		} else {
 			char esc[7] = { '\\', 'u', '0', '0', hex[c >> 4],
 			    hex[c & 15], 0 };
 			switch (c) {
@@ -84,9 +101,9 @@ buf_json_string(struct buf *b, const char *s, size_t n)
 			case '\r': buf_puts(b, "\\r"); break;
 			default: buf_puts(b, esc); break;
 			}
-		} else
-			buf_putc(b, (char)c);
+		}
 	}
+	buf_append(b, s + run, n - run);
 	buf_putc(b, '"');
 }
 
