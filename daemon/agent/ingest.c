@@ -42,7 +42,9 @@ struct pending {
  * Decoding and validation take most of a request's CPU and share nothing:
  * they run on workers, so they overlap the loop's commits and fsyncs.
  */
-#define INGEST_WORKERS	2
+#define INGEST_WORKERS		2
+#define INGEST_INLINE_EVENTS	16	/* smaller requests stay on the loop */
+#define INGEST_INLINE_BYTES	4096
 
 struct ingest {
 	struct event_base	*base;
@@ -386,7 +388,13 @@ ingest_submit(struct ingest *in, struct ingest_req *req)
 	req->status = 0;
 	req->job.run = prepare;
 	req->job.done = prepared;
-	workq_push(in->workers, &req->job);
+	/* a few events cost less to check than a hop to a thread and back */
+	if (req->json != NULL ? req->json_len <= INGEST_INLINE_BYTES :
+	    req->nevents <= INGEST_INLINE_EVENTS) {
+		prepare(&req->job);
+		prepared(&req->job);
+	} else
+		workq_push(in->workers, &req->job);
 }
 
 static void

@@ -113,10 +113,11 @@ void	ingest_req_set_json(struct ingest_req *req, const char *text,
 void	ingest_req_add_event(struct ingest_req *req, Msosync__Event *ev);
 
 /*
- * Decode (ingest_req_set_json), validate and stamp every event of req on a
- * worker thread, then queue it for the next group commit on the loop
- * thread; req->done runs there when it is finished, never before this
- * returns. The caller frees req after done, and must not touch it before.
+ * Decode (ingest_req_set_json), validate and stamp every event of req
+ * (on a worker thread unless the request is small), then queue it for the
+ * next group commit on the loop thread; req->done runs there when it is
+ * finished, possibly before this returns (a small invalid request). The
+ * caller frees req after done, and must not touch it in between.
  */
 void	ingest_submit(struct ingest *in, struct ingest_req *req);
 

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <lmdb.h>
 #include <nats/nats.h>
 #include <sodium.h>
 #include <zmq.h>
@@ -47,6 +48,7 @@
 #include "events.pb-c.h"
 #include "msosync/msosync.h"
 #include "simulate.h"
+#include "store.pb-c.h"
 #include "validate.h"
 #include "wire.h"
 #include "xmalloc.h"
@@ -54,7 +56,8 @@
 #define NS		1000000000ULL
 #define SUBMIT_MS	120000		/* a submit slower than this failed */
 #define POLL_NS		2000000ULL	/* waits poll the hub this often */
-#define STEADY_POLL_NS	1000000ULL	/* the steady poller: every 1 ms */
+#define STEADY_POLL_NS	1000000ULL	/* the steady poller over HTTP: 1 ms */
+#define STEADY_DB_POLL_NS 50000ULL	/* ... reading the hub's store: 50 us */
 #define MAX_CLIENTS	64
 #define STEADY_BATCH	500		/* events one paced submit carries */
 #define TS_HEADER	"Bench-Ts"
@@ -109,6 +112,7 @@ usage(void)
 	    "  e2e         --mode ipc|http --target EP|URL --hub URL --token T --site ID --file F ...\n"
 	    "  wait-hwm    --hub URL --token T --site ID --target N [--t0-ns NS]\n"
 	    "  steady      --target EP --hub URL --token T --site ID --file F --rate R --seconds S\n"
+	    "              [--hub-dir DIR: read the hub's store for its commits]\n"
 	    "  fanin-keys  --sites N --out DIR\n"
 	    "  fanin       --endpoint EP --hub-public-key Z85 --keys FILE --hub URL --token T\n"
 	    "  nats-ingest --url U --file F --stream S [--subject-of S2]\n"
@@ -895,6 +899,65 @@ cmd_wait_hwm(void)
 
 /* --- steady rate: submit -> hub commit ---------------------------------- */
 
+/*
+ * The hub's store, read in place (read-only, beside the running hub) to
+ * see a commit the moment it is durable: LMDB shows a transaction to
+ * readers only once its meta page is synced. The layout is store.c's:
+ * db "sites", key the site id as 4 bytes big-endian, value a SiteState.
+ * The peer's figure is a push to a consumer, so polling the hub's HTTP
+ * API every millisecond would add about half a millisecond to ours.
+ */
+struct hubdb {
+	MDB_env		*env;
+	MDB_dbi		 sites;
+};
+
+static void
+hubdb_open(struct hubdb *h, const char *dir)
+{
+	MDB_txn	*txn;
+	int	 rc;
+
+	if ((rc = mdb_env_create(&h->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(h->env, 16)) != 0 ||
+	    (rc = mdb_env_open(h->env, dir, MDB_RDONLY | MDB_NOTLS, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn)) != 0)
+		die("hub store %s: %s", dir, mdb_strerror(rc));
+	if ((rc = mdb_dbi_open(txn, "sites", 0, &h->sites)) != 0)
+		die("hub store %s: sites: %s", dir, mdb_strerror(rc));
+	mdb_txn_commit(txn);	/* an abort would close the handle */
+}
+
+static int64_t
+hubdb_hwm(struct hubdb *h, uint32_t site)
+{
+	Msosync__SiteState	*ss;
+	MDB_txn			*txn;
+	MDB_val			 k, v;
+	uint8_t			 kb[4] = { site >> 24, site >> 16, site >> 8,
+				    site };
+	int64_t			 hwm = -1;
+	int			 rc;
+
+	rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
+	if (rc == MDB_MAP_RESIZED) {	/* the hub grew its map */
+		mdb_env_set_mapsize(h->env, 0);
+		rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
+	}
+	if (rc != 0)
+		die("hub store: %s", mdb_strerror(rc));
+	k.mv_data = kb;
+	k.mv_size = sizeof(kb);
+	if (mdb_get(txn, h->sites, &k, &v) == 0 &&
+	    (ss = msosync__site_state__unpack(NULL, v.mv_size, v.mv_data))
+	    != NULL) {
+		hwm = (int64_t)ss->hwm;
+		msosync__site_state__free_unpacked(ss, NULL);
+	}
+	mdb_txn_abort(txn);
+	return hwm;
+}
+
 struct sample {
 	uint64_t	at;		/* monotonic, when the answer came */
 	uint64_t	hwm;
@@ -916,6 +979,8 @@ struct steady {
 	const char		*token;
 	uint64_t		 site;
 	volatile int		 stop;
+	struct hubdb		 db;		/* env NULL: poll over HTTP */
+	uint64_t		 poll_ns;
 	struct sample		*s;
 	size_t			 ns, scap;
 	uint64_t		 polls;
@@ -984,7 +1049,7 @@ steady_submitter(void *arg)
 	return NULL;
 }
 
-/* Every STEADY_POLL_NS, the hub's hwm and when it was seen. */
+/* Every poll interval, the hub's hwm and when it was seen. */
 static void *
 steady_poller(void *arg)
 {
@@ -993,7 +1058,9 @@ steady_poller(void *arg)
 
 	while (!st->stop) {
 		uint64_t	t = mono_ns();
-		int64_t		hwm = hub_hwm(&st->hub, st->token, st->site);
+		int64_t		hwm = st->db.env != NULL ?
+				    hubdb_hwm(&st->db, (uint32_t)st->site) :
+				    hub_hwm(&st->hub, st->token, st->site);
 
 		st->polls++;
 		if (hwm > (int64_t)last) {
@@ -1007,7 +1074,7 @@ steady_poller(void *arg)
 			st->ns++;
 			last = (uint64_t)hwm;
 		}
-		sleep_until(t + STEADY_POLL_NS);
+		sleep_until(t + st->poll_ns);
 	}
 	return NULL;
 }
@@ -1059,6 +1126,11 @@ cmd_steady(void)
 	st.replied = xcalloc(st.n, sizeof(*st.replied));
 	pthread_mutex_init(&st.mu, NULL);
 	http_init(&st.hub, opt_req("hub"));
+	st.poll_ns = STEADY_POLL_NS;
+	if (opt_str("hub-dir", NULL) != NULL) {
+		hubdb_open(&st.db, opt_str("hub-dir", NULL));
+		st.poll_ns = STEADY_DB_POLL_NS;
+	}
 
 	/* warm up with the last line: the link is up and the hub answers */
 	if ((rc = msosync_connect(st.target, SUBMIT_MS, &c)) != 0 ||
@@ -1107,7 +1179,7 @@ cmd_steady(void)
 	buf_printf(&out, "{\"events\":%zu,\"rate\":%.0f,\"achieved_eps\":%.0f,"
 	    "\"polls\":%" PRIu64 ",\"poll_interval_ms\":%.3f", st.n, st.rate,
 	    (double)st.n / ((double)(end - st.start) / 1e9), st.polls,
-	    (double)STEADY_POLL_NS / 1e6);
+	    (double)st.poll_ns / 1e6);
 	put_latency(&out, "hub_commit", lat, st.n);
 	put_latency(&out, "journal", jlat, st.n);
 	put_latency(&out, "journal_to_hub", hlat, st.n);
@@ -1119,6 +1191,8 @@ cmd_steady(void)
 	free(st.s);
 	free(st.seq);
 	free(st.replied);
+	if (st.db.env != NULL)
+		mdb_env_close(st.db.env);
 	return 0;
 }
 

@@ -455,7 +455,7 @@ scenario_4() {
 	agent_start s4-agent $(hub_flags)
 	wait_connected
 	run_driver s4-msosync steady --target "$AGENT_IPC" --hub "$HUB_URL" \
-	    --token "$TOKEN" --site 1 --file "$EV" --rate "$RATE" \
+	    --hub-dir "$T/s4-hub/hub" --token "$TOKEN" --site 1 --file "$EV" --rate "$RATE" \
 	    --seconds "$SECONDS_STEADY" --clients 4
 	record_rss agent "$AGENT_PID" 4 s4-msosync
 	record_rss hub "$HUB_PID" 4 s4-msosync
