@@ -603,8 +603,6 @@ on_commit(evutil_socket_t fd, short what, void *arg)
 	if (rc == 0 && npend > 0) {
 		in->stats.commits++;
 		in->stats.commit_events += npend;
-		if (in->commit_hook)
-			in->commit_hook(in->commit_arg);
 	}
 done:
 	if (rc == MSOSYNC_EPANIC || (rc != 0 && rc != MSOSYNC_EFULL)) {
@@ -640,4 +638,7 @@ done:
 			status = INGEST_INTERNAL;
 		finish(req, status);
 	}
+	/* replication after the answers: a client is not kept waiting on it */
+	if (rc == 0 && npend > 0 && in->commit_hook)
+		in->commit_hook(in->commit_arg);
 }
