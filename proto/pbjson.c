@@ -1,15 +1,20 @@
 /*
  * The one JSON <-> protobuf mapper (the mapping is described in pbjson.h).
- * Decoding walks a jansson tree under the guidance of the message
- * descriptor and builds a message that protobuf_c_message_free_unpacked
- * can free at any point, so a failure half way just frees what was built.
+ * Decoding reads the JSON text once, as a strict RFC 8259 reader guided by
+ * the message descriptor: no tree, no allocation but what the message
+ * keeps, because every event an agent takes goes through it. It builds a
+ * message that protobuf_c_message_free_unpacked can free at any point, so
+ * a failure half way just frees what was built.
  * Encoding walks the message and writes text straight into a struct buf:
  * no jansson objects and no allocation beyond the buffer's, because every
- * accepted event and every report row goes through it.
+ * accepted event and every report row goes through it. pbjson_to_json
+ * alone builds jansson objects, for callers that assemble bigger
+ * documents.
  *
  * It owns no state; any thread may call it.
  */
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,11 +48,19 @@ static const struct {
 	{ &msosync__event__descriptor, offsetof(Msosync__Event, body_case) },
 };
 
+/* The reader's state: where it is in the text and in the message. */
 struct dec {
-	char	*err;
-	size_t	 errlen;
-	size_t	 plen;
-	char	 path[PBJSON_ERR_MAX];
+	const unsigned char	*text;		/* positions count from here */
+	size_t			 line;		/* the line text begins on */
+	const unsigned char	*p;		/* the next byte */
+	const unsigned char	*end;
+	const char		*prefix;	/* before a fault of the text */
+	char			*err;
+	size_t			 errlen;
+	int			 syntax;	/* err holds a fault of the text */
+	int			 depth;
+	size_t			 plen;
+	char			 path[PBJSON_ERR_MAX];
 };
 
 /* Calendar arithmetic on the proleptic Gregorian calendar, days from 1970. */
@@ -835,7 +848,16 @@ pbjson_to_json(const ProtobufCMessage *msg)
 	return jv_message(msg);
 }
 
-/* Decoding. */
+/*
+ * Reading: strict JSON text straight into messages.
+ *
+ * One recursive descent serves the decoder, pbjson_scan and
+ * pbjson_peek_string. The decoder stops at the first fault; a fault of a
+ * field does not tell whether the text after it is JSON at all, so on that
+ * path alone the whole text is scanned once more and a fault of the text,
+ * which a client must fix first, wins. The success path reads each byte
+ * once and allocates only what the message keeps.
+ */
 
 /* A user-supplied string made fit to quote in an error message. */
 static const char *
@@ -873,6 +895,52 @@ bad(struct dec *d, const char *fmt, ...)
 		va_end(ap);
 	}
 	return MSOSYNC_EINVAL;
+}
+
+/*
+ * A fault of the text itself at d->p: no field path, but the line and
+ * the column (in characters, from 1) where it is, counted from d->text.
+ * Only a caller that wants the message pays for the counting.
+ */
+static int
+syntax(struct dec *d, const char *fmt, ...)
+{
+	va_list	ap;
+	char	reason[PBJSON_ERR_MAX];
+	size_t	line = d->line, col = 1;
+
+	d->syntax = 1;
+	if (d->err == NULL || d->errlen == 0)
+		return MSOSYNC_EINVAL;
+	for (const unsigned char *q = d->text; q < d->p; q++) {
+		if (*q == '\n') {
+			line++;
+			col = 1;
+		} else if ((*q & 0xc0) != 0x80)
+			col++;
+	}
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	snprintf(d->err, d->errlen, "%s%s at line %zu column %zu", d->prefix,
+	    reason, line, col);
+	return MSOSYNC_EINVAL;
+}
+
+static int
+expected(struct dec *d, const char *what)
+{
+	char	found[24];
+
+	if (d->p == d->end)
+		snprintf(found, sizeof(found), "the end of the text");
+	else if (*d->p == '\'')
+		snprintf(found, sizeof(found), "\"'\"");
+	else if (*d->p > 0x20 && *d->p < 0x7f)
+		snprintf(found, sizeof(found), "'%c'", *d->p);
+	else
+		snprintf(found, sizeof(found), "byte 0x%02x", *d->p);
+	return syntax(d, "expected %s, found %s", what, found);
 }
 
 /*
@@ -918,6 +986,424 @@ pop(struct dec *d, size_t old)
 	d->path[old] = '\0';
 }
 
+/* Lexing: each function starts at d->p and leaves it past what it read. */
+
+static void
+blanks(struct dec *d)
+{
+	const unsigned char	*p = d->p;
+
+	while (p < d->end && (*p == ' ' || *p == '\n' || *p == '\r' ||
+	    *p == '\t'))
+		p++;
+	d->p = p;
+}
+
+/* Whether the next byte is 'c'; taken if so. */
+static int
+take(struct dec *d, unsigned char c)
+{
+	if (d->p < d->end && *d->p == c) {
+		d->p++;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+at(const struct dec *d, unsigned char c)
+{
+	return d->p < d->end && *d->p == c;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The code unit of the \u escape at p (its 6 bytes there), or -1. */
+static long
+hex4(const unsigned char *p)
+{
+	long	v = 0;
+	int	h;
+
+	for (int i = 2; i < 6; i++) {
+		if ((h = hexval(p[i])) < 0)
+			return -1;
+		v = v << 4 | h;
+	}
+	return v;
+}
+
+/*
+ * 1 for a byte that stands for itself in a string: not a quote, a
+ * backslash, a control character or the start of a multibyte character.
+ * Most string bytes are these, so a table beats four comparisons.
+ */
+static const unsigned char plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/*
+ * Whether the 8 bytes at p are all plain, tested at once: (v - 1) & ~v
+ * sets a byte's high bit where the byte of v is zero (so for x ^ '"' and
+ * x ^ '\\'), x - 0x20 likewise where a byte is below 0x20, and x itself
+ * has it where a byte is 0x80 or more.
+ */
+static int
+plain8(const unsigned char *p)
+{
+	const uint64_t	ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t	x, q, b;
+
+	memcpy(&x, p, 8);
+	q = x ^ ones * '"';
+	b = x ^ ones * '\\';
+	return ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b) | x) & high) == 0;
+}
+
+/*
+ * A string, its opening quote at d->p: checked (escapes, surrogate pairs,
+ * no \u0000, no raw control character, UTF-8), its raw bytes between the
+ * quotes returned in *s and *n; *esc says whether they hold escapes.
+ */
+static int
+lex_string(struct dec *d, const unsigned char **s, size_t *n, int *esc)
+{
+	const unsigned char	*start = d->p + 1, *p = start, *end = d->end;
+	long			 u, lo;
+	size_t			 k;
+	int			 e = 0;
+
+	for (;;) {
+		while (end - p >= 8 && plain8(p))
+			p += 8;
+		while (p < end && plain[*p])
+			p++;
+		d->p = p;
+		if (p == end)
+			return expected(d, "'\"' to end the string");
+		if (*p == '"')
+			break;
+		if (*p >= 0x80) {
+			if ((k = utf8_seq(p, (size_t)(end - p))) == 0)
+				return syntax(d, "invalid UTF-8 byte 0x%02x",
+				    *p);
+			p += k;
+			continue;
+		}
+		if (*p < 0x20)
+			return syntax(d, "control character 0x%02x in a string",
+			    *p);
+		e = 1;
+		if (end - p < 2)
+			return syntax(d, "unfinished escape");
+		switch (p[1]) {
+		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+		case 'r': case 't':
+			p += 2;
+			continue;
+		case 'u':
+			break;
+		default:
+			if (p[1] > 0x20 && p[1] < 0x7f)
+				return syntax(d, "invalid escape '\\%c'", p[1]);
+			return syntax(d, "invalid escape");
+		}
+		if (end - p < 6 || (u = hex4(p)) < 0)
+			return syntax(d, "\\u not followed by 4 hex digits");
+		if (u == 0)
+			return syntax(d, "\\u0000 in a string");
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return syntax(d, "lone surrogate \\u%04lx", u);
+		if (u < 0xd800 || u > 0xdbff) {
+			p += 6;
+			continue;
+		}
+		if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+		    (lo = hex4(p + 6)) < 0xdc00 || lo > 0xdfff)
+			return syntax(d, "lone surrogate \\u%04lx", u);
+		p += 12;
+	}
+	*s = start;
+	*n = (size_t)(p - start);
+	*esc = e;
+	d->p = p + 1;
+	return 0;
+}
+
+static size_t
+put_utf8(unsigned char *o, unsigned long c)
+{
+	if (c < 0x80) {
+		o[0] = (unsigned char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		o[0] = (unsigned char)(0xc0 | c >> 6);
+		o[1] = (unsigned char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		o[0] = (unsigned char)(0xe0 | c >> 12);
+		o[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		o[2] = (unsigned char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xf0 | c >> 18);
+	o[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+	o[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+	o[3] = (unsigned char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/*
+ * The raw bytes of a string lex_string passed, unescaped into 'out': at
+ * most 'cap' bytes, never part of a character. An escape never grows, so
+ * cap >= n always takes the whole string. Returns the bytes written and
+ * sets *rest to the raw bytes left over (rest may be NULL).
+ */
+static size_t
+unescape(const unsigned char *s, size_t n, char *out, size_t cap,
+    size_t *rest)
+{
+	unsigned char	*o = (unsigned char *)out, tmp[4];
+	size_t		 i = 0, k = 0, m, adv;
+	unsigned long	 c;
+
+	while (i < n) {
+		if (s[i] != '\\') {
+			m = s[i] < 0x80 ? 1 : utf8_seq(s + i, n - i);
+			if (k + m > cap)
+				break;
+			memcpy(o + k, s + i, m);
+			i += m;
+			k += m;
+			continue;
+		}
+		adv = 2;
+		switch (s[i + 1]) {
+		case 'b': c = '\b'; break;
+		case 'f': c = '\f'; break;
+		case 'n': c = '\n'; break;
+		case 'r': c = '\r'; break;
+		case 't': c = '\t'; break;
+		case 'u':
+			c = (unsigned long)hex4(s + i);
+			adv = 6;
+			if (c >= 0xd800 && c <= 0xdbff) {
+				c = 0x10000 + ((c - 0xd800) << 10) +
+				    ((unsigned long)hex4(s + i + 6) - 0xdc00);
+				adv = 12;
+			}
+			break;
+		default: c = s[i + 1]; break;
+		}
+		m = put_utf8(tmp, c);
+		if (k + m > cap)
+			break;
+		memcpy(o + k, tmp, m);
+		k += m;
+		i += adv;
+	}
+	if (rest != NULL)
+		*rest = n - i;
+	return k;
+}
+
+/*
+ * A number, checked against -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+ * *isint says whether it has neither fraction nor exponent.
+ */
+static int
+lex_number(struct dec *d, const unsigned char **s, size_t *n, int *isint)
+{
+	const unsigned char	*start = d->p, *end = d->end;
+	int			 integer = 1;
+
+	take(d, '-');
+	if (d->p == end || *d->p < '0' || *d->p > '9')
+		return expected(d, "a digit");
+	if (*d->p == '0') {
+		if (d->p + 1 < end && d->p[1] >= '0' && d->p[1] <= '9')
+			return syntax(d, "leading zero in a number");
+		d->p++;
+	} else
+		while (d->p < end && *d->p >= '0' && *d->p <= '9')
+			d->p++;
+	if (take(d, '.')) {
+		integer = 0;
+		if (d->p == end || *d->p < '0' || *d->p > '9')
+			return expected(d, "a digit after '.'");
+		while (d->p < end && *d->p >= '0' && *d->p <= '9')
+			d->p++;
+	}
+	if (take(d, 'e') || take(d, 'E')) {
+		integer = 0;
+		if (!take(d, '+'))
+			take(d, '-');
+		if (d->p == end || *d->p < '0' || *d->p > '9')
+			return expected(d, "a digit in the exponent");
+		while (d->p < end && *d->p >= '0' && *d->p <= '9')
+			d->p++;
+	}
+	*s = start;
+	*n = (size_t)(d->p - start);
+	*isint = integer;
+	return 0;
+}
+
+static int
+lex_word(struct dec *d, const char *word)
+{
+	for (const char *w = word; *w != '\0'; w++)
+		if (!take(d, (unsigned char)*w)) {
+			char what[16];
+
+			snprintf(what, sizeof(what), "'%s'", word);
+			return expected(d, what);
+		}
+	return 0;
+}
+
+static int	scan_value(struct dec *);
+
+/* An object or an array, its bracket at d->p. */
+static int
+scan_container(struct dec *d)
+{
+	const unsigned char	*s;
+	unsigned char		 close = *d->p == '{' ? '}' : ']';
+	size_t			 n;
+	int			 esc, rc, first = 1;
+
+	if (++d->depth > PBJSON_DEPTH_MAX)
+		return syntax(d, "nesting deeper than %d levels",
+		    PBJSON_DEPTH_MAX);
+	d->p++;
+	blanks(d);
+	if (take(d, close))
+		goto done;
+	for (;;) {
+		if (close == '}') {
+			if (!at(d, '"'))
+				return expected(d, first ?
+				    "a quoted key or '}'" : "a quoted key");
+			if ((rc = lex_string(d, &s, &n, &esc)) != 0)
+				return rc;
+			blanks(d);
+			if (!take(d, ':'))
+				return expected(d, "':'");
+			blanks(d);
+		}
+		if ((rc = scan_value(d)) != 0)
+			return rc;
+		blanks(d);
+		if (take(d, close))
+			break;
+		if (!take(d, ','))
+			return expected(d, close == '}' ? "',' or '}'" :
+			    "',' or ']'");
+		blanks(d);
+		first = 0;
+	}
+done:
+	d->depth--;
+	return 0;
+}
+
+/* Any value at d->p, checked and skipped. */
+static int
+scan_value(struct dec *d)
+{
+	const unsigned char	*s;
+	size_t			 n;
+	int			 flag;
+
+	if (d->p == d->end)
+		return expected(d, "a value");
+	switch (*d->p) {
+	case '{':
+	case '[':
+		return scan_container(d);
+	case '"':
+		return lex_string(d, &s, &n, &flag);
+	case 't':
+		return lex_word(d, "true");
+	case 'f':
+		return lex_word(d, "false");
+	case 'n':
+		return lex_word(d, "null");
+	case '-': case '0': case '1': case '2': case '3': case '4': case '5':
+	case '6': case '7': case '8': case '9':
+		return lex_number(d, &s, &n, &flag);
+	default:
+		return expected(d, "a value");
+	}
+}
+
+static int
+scan_text(struct dec *d, unsigned flags)
+{
+	int	rc;
+
+	blanks(d);
+	if ((flags & PBJSON_SCAN_CONTAINER) && !at(d, '{') && !at(d, '['))
+		return expected(d, "an object or an array");
+	if ((rc = scan_value(d)) != 0)
+		return rc;
+	if (flags & PBJSON_SCAN_ALL) {
+		blanks(d);
+		if (d->p != d->end)
+			return expected(d, "the end of the text");
+	}
+	return 0;
+}
+
+int
+pbjson_scan(const char *text, size_t len, size_t *pos, size_t line,
+    unsigned flags, char *err, size_t errlen)
+{
+	struct dec	d = { .err = err, .errlen = errlen, .prefix = "",
+			    .line = line };
+	int		rc;
+
+	d.text = (const unsigned char *)text;
+	d.p = d.text + *pos;
+	d.end = d.text + len;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	rc = scan_text(&d, flags);
+	*pos = (size_t)(d.p - d.text);
+	return rc;
+}
+
+/* Decoding: the descriptor says what each value must be. */
+
 static int
 is_body(const ProtobufCMessageDescriptor *desc, unsigned case_offset)
 {
@@ -937,51 +1423,155 @@ new_message(const ProtobufCMessageDescriptor *desc)
 	return m;
 }
 
-static int
-get_int(struct dec *d, const json_t *v, long long lo, long long hi,
-    long long *out)
+/*
+ * The field named by the n bytes at 'key', which hold no NUL. Canonical
+ * text (pbjson_encode's, the simulator's) has its keys in descriptor
+ * order, so the fields after *next, the one after the last found, are
+ * tried first; a binary search by name finds any other.
+ */
+static const ProtobufCFieldDescriptor *
+field_by_name(const ProtobufCMessageDescriptor *desc, const char *key,
+    size_t n, unsigned *next)
 {
-	long long	x;
+	const ProtobufCFieldDescriptor	*f;
+	unsigned			 lo = 0, hi = desc->n_fields, mid;
+	int				 c;
 
-	if (!json_is_integer(v))
+	for (unsigned i = *next; i < desc->n_fields; i++) {
+		f = &desc->fields[i];
+		if (f->name[0] == key[0] && strncmp(f->name, key, n) == 0 &&
+		    f->name[n] == '\0') {
+			*next = i + 1;
+			return f;
+		}
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		f = &desc->fields[desc->fields_sorted_by_name[mid]];
+		if ((c = strncmp(f->name, key, n)) == 0 && f->name[n] != '\0')
+			c = 1;
+		if (c == 0) {
+			*next = (unsigned)(f - desc->fields) + 1;
+			return f;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A string's raw bytes, unescaped and NUL-terminated into o[n + 1]. */
+static size_t
+copy_string(const unsigned char *s, size_t n, int esc, char *o)
+{
+	size_t	k = n;
+
+	if (esc)
+		k = unescape(s, n, o, n, NULL);
+	else
+		memcpy(o, s, n);
+	o[k] = '\0';
+	return k;
+}
+
+/*
+ * A string token NUL-terminated: in 'buf' when it fits, otherwise in a
+ * new allocation left in *heap for the caller to free.
+ */
+static char *
+cstr(const unsigned char *s, size_t n, int esc, char *buf, size_t size,
+    char **heap, size_t *len)
+{
+	char	*o = buf;
+
+	*heap = NULL;
+	if (n >= size)
+		o = *heap = xmalloc(n + 1);
+	*len = copy_string(s, n, esc, o);
+	return o;
+}
+
+static int
+is_number(const struct dec *d)
+{
+	return d->p < d->end &&
+	    (*d->p == '-' || (*d->p >= '0' && *d->p <= '9'));
+}
+
+/* The number at d->p as an integer within [lo, hi]. */
+static int
+get_int(struct dec *d, long long lo, unsigned long long hi,
+    unsigned long long *out)
+{
+	const unsigned char	*s;
+	unsigned long long	 mag = 0;
+	size_t			 n, i = 0;
+	int			 isint, rc;
+
+	if ((rc = lex_number(d, &s, &n, &isint)) != 0)
+		return rc;
+	if (!isint)
 		return bad(d, "expected an integer");
-	x = json_integer_value(v);
-	if (x < lo || x > hi)
+	if (s[0] == '-')
+		i = 1;
+	for (; i < n; i++) {
+		if (mag > (ULLONG_MAX - 9) / 10 &&
+		    mag > (ULLONG_MAX - (unsigned)(s[i] - '0')) / 10)
+			return bad(d, "out of range");
+		mag = mag * 10 + (unsigned)(s[i] - '0');
+	}
+	if (s[0] == '-' && mag != 0) {
+		/* -lo without overflow: lo may be LLONG_MIN */
+		if (lo >= 0 || mag - 1 > (unsigned long long)(-(lo + 1)))
+			return bad(d, "out of range");
+		*out = 0ULL - mag;
+		return 0;
+	}
+	if (mag > hi || (lo > 0 && mag < (unsigned long long)lo))
 		return bad(d, "out of range");
-	*out = x;
+	*out = mag;
 	return 0;
 }
 
 static int
-hexval(char c)
+dec_string(struct dec *d, char **out)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	const unsigned char	*s;
+	char			*o;
+	size_t			 n;
+	int			 esc, rc;
+
+	if (!at(d, '"'))
+		return bad(d, "expected a string");
+	if ((rc = lex_string(d, &s, &n, &esc)) != 0)
+		return rc;
+	/* the one copy: the message keeps it */
+	o = xmalloc(n + 1);
+	copy_string(s, n, esc, o);
+	*out = o;
+	return 0;
 }
 
-static int	dec_message(struct dec *, const ProtobufCMessageDescriptor *,
-		    const json_t *, ProtobufCMessage *);
-
 static int
-dec_enum(struct dec *d, const ProtobufCFieldDescriptor *f, const json_t *v,
-    int32_t *out)
+dec_enum(struct dec *d, const ProtobufCFieldDescriptor *f, int32_t *out)
 {
 	const ProtobufCEnumValue	*ev = NULL;
-	const char			*s;
-	char				 name[ENUM_NAME_MAX], tmp[SHOWN_MAX + 4];
-	size_t				 n, i;
+	const unsigned char		*raw;
+	char				 name[ENUM_NAME_MAX];
+	char				 buf[ENUM_NAME_MAX];
+	char				 tmp[SHOWN_MAX + 4], *heap, *s;
+	size_t				 n, len, i;
+	int				 esc, rc;
 
-	if (!json_is_string(v))
+	if (!at(d, '"'))
 		return bad(d, "expected a string");
-	s = json_string_value(v);
-	n = json_string_length(v);
+	if ((rc = lex_string(d, &raw, &n, &esc)) != 0)
+		return rc;
+	s = cstr(raw, n, esc, buf, sizeof(buf), &heap, &len);
 	/* Only the lower-case spelling is a name. */
-	for (i = 0; i < n && i < sizeof(name) - 1; i++) {
+	for (i = 0; i < len && i < sizeof(name) - 1; i++) {
 		char c = s[i];
 
 		if ((c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_')
@@ -989,182 +1579,277 @@ dec_enum(struct dec *d, const ProtobufCFieldDescriptor *f, const json_t *v,
 		name[i] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
 	}
 	name[i] = '\0';
-	if (i == n)
+	if (i == len)
 		ev = protobuf_c_enum_descriptor_get_value_by_name(f->descriptor,
 		    name);
 	if (ev == NULL || ends_with(ev->name, "_UNSPECIFIED"))
-		return bad(d, "unknown value '%s'", shown(s, tmp, sizeof(tmp)));
-	*out = ev->value;
-	return 0;
+		rc = bad(d, "unknown value '%s'", shown(s, tmp, sizeof(tmp)));
+	else
+		*out = ev->value;
+	free(heap);
+	return rc;
 }
 
 static int
-dec_bytes(struct dec *d, const json_t *v, ProtobufCBinaryData *out)
+dec_bytes(struct dec *d, ProtobufCBinaryData *out)
 {
-	const char	*s;
-	uint8_t		*data;
-	size_t		 n;
+	const unsigned char	*raw;
+	const char		*s;
+	char			*heap = NULL;
+	uint8_t			*data;
+	size_t			 n, i;
+	int			 esc, rc;
 
-	if (!json_is_string(v))
+	if (!at(d, '"'))
 		return bad(d, "expected a hex string");
-	s = json_string_value(v);
-	n = json_string_length(v);
-	if (n % 2 != 0)
-		return bad(d, "expected a hex string");
-	for (size_t i = 0; i < n; i++)
-		if (hexval(s[i]) < 0)
-			return bad(d, "expected a hex string");
+	if ((rc = lex_string(d, &raw, &n, &esc)) != 0)
+		return rc;
+	s = (const char *)raw;
+	if (esc) {
+		heap = xmalloc(n + 1);
+		n = copy_string(raw, n, esc, heap);
+		s = heap;
+	}
+	for (i = 0; i < n; i++)
+		if (hexval((unsigned char)s[i]) < 0)
+			break;
+	if (i < n || n % 2 != 0) {
+		rc = bad(d, "expected a hex string");
+		goto out;
+	}
 	data = n > 0 ? xmalloc(n / 2) : NULL;
-	for (size_t i = 0; i < n / 2; i++)
-		data[i] = (uint8_t)(hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]));
+	for (i = 0; i < n / 2; i++)
+		data[i] = (uint8_t)(hexval((unsigned char)s[2 * i]) << 4 |
+		    hexval((unsigned char)s[2 * i + 1]));
 	out->len = n / 2;
 	out->data = data;
+out:
+	free(heap);
+	return rc;
+}
+
+/* A date or time string: parse_date or parse_time on it. */
+static int
+dec_moment(struct dec *d, enum kind k, long long *out)
+{
+	const unsigned char	*raw;
+	char			 buf[64], tmp[SHOWN_MAX + 4], *heap, *s;
+	unsigned		 date;
+	size_t			 n, len;
+	int			 esc, rc;
+
+	if ((rc = lex_string(d, &raw, &n, &esc)) != 0)
+		return rc;
+	s = cstr(raw, n, esc, buf, sizeof(buf), &heap, &len);
+	if (k == DATE) {
+		if ((rc = pbjson_parse_date(s, &date)) != 0)
+			rc = bad(d, "invalid date '%s'",
+			    shown(s, tmp, sizeof(tmp)));
+		else
+			*out = date;
+	} else if ((rc = pbjson_parse_time(s, out)) != 0)
+		rc = bad(d, "invalid time '%s'", shown(s, tmp, sizeof(tmp)));
+	free(heap);
+	return rc;
+}
+
+static int
+dec_real(struct dec *d, double *out)
+{
+	const unsigned char	*s;
+	char			 buf[64], *heap = NULL, *o = buf, *dot;
+	size_t			 n;
+	int			 isint, rc;
+
+	if (!is_number(d))
+		return bad(d, "expected a number");
+	if ((rc = lex_number(d, &s, &n, &isint)) != 0)
+		return rc;
+	if (n >= sizeof(buf))
+		o = heap = xmalloc(n + 1);
+	memcpy(o, s, n);
+	o[n] = '\0';
+	/* strtod reads the decimal point of the process's locale */
+	if ((dot = memchr(o, '.', n)) != NULL)
+		*dot = localeconv()->decimal_point[0];
+	*out = strtod(o, NULL);
+	free(heap);
+	if (!isfinite(*out))
+		return bad(d, "out of range");
 	return 0;
 }
+
+static int	dec_message(struct dec *, const ProtobufCMessageDescriptor *,
+		    ProtobufCMessage *);
 
 /*
  * One value of field 'f' into the storage at 'p'. A pointer is stored only
  * once it owns what it points to, so the message stays freeable.
  */
 static int
-dec_value(struct dec *d, const ProtobufCFieldDescriptor *f, const json_t *v,
-    void *p)
+dec_value(struct dec *d, const ProtobufCFieldDescriptor *f, void *p)
 {
 	ProtobufCMessage	*sub;
-	const char		*s;
-	char			 tmp[SHOWN_MAX + 4];
+	unsigned long long	 u;
 	long long		 x;
-	unsigned		 date;
-	size_t			 n;
+	double			 r;
 	int			 rc;
 
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_INT32:
 	case PROTOBUF_C_TYPE_SINT32:
 	case PROTOBUF_C_TYPE_SFIXED32:
-		if ((rc = get_int(d, v, INT32_MIN, INT32_MAX, &x)) != 0)
+		if (!is_number(d))
+			return bad(d, "expected an integer");
+		if ((rc = get_int(d, INT32_MIN, INT32_MAX, &u)) != 0)
 			return rc;
-		*(int32_t *)p = (int32_t)x;
+		*(int32_t *)p = (int32_t)(long long)u;
 		return 0;
 	case PROTOBUF_C_TYPE_UINT32:
 	case PROTOBUF_C_TYPE_FIXED32:
 		if (kind_of(f) == DATE) {
-			if (!json_is_string(v))
+			if (!at(d, '"'))
 				return bad(d, "expected a date \"YYYY-MM-DD\"");
-			s = json_string_value(v);
-			if (pbjson_parse_date(s, &date) != 0)
-				return bad(d, "invalid date '%s'",
-				    shown(s, tmp, sizeof(tmp)));
-			*(uint32_t *)p = date;
+			if ((rc = dec_moment(d, DATE, &x)) != 0)
+				return rc;
+			*(uint32_t *)p = (uint32_t)x;
 			return 0;
 		}
-		if ((rc = get_int(d, v, 0, UINT32_MAX, &x)) != 0)
+		if (!is_number(d))
+			return bad(d, "expected an integer");
+		if ((rc = get_int(d, 0, UINT32_MAX, &u)) != 0)
 			return rc;
-		*(uint32_t *)p = (uint32_t)x;
+		*(uint32_t *)p = (uint32_t)u;
 		return 0;
 	case PROTOBUF_C_TYPE_INT64:
 	case PROTOBUF_C_TYPE_SINT64:
 	case PROTOBUF_C_TYPE_SFIXED64:
 		if (kind_of(f) == TIME) {
-			if (json_is_string(v)) {
-				s = json_string_value(v);
-				if (pbjson_parse_time(s, &x) != 0)
-					return bad(d, "invalid time '%s'",
-					    shown(s, tmp, sizeof(tmp)));
-			} else if (!json_is_integer(v))
-				return bad(d, "expected an RFC 3339 time or "
-				    "integer milliseconds");
-			else if ((rc = get_int(d, v, TIME_MIN_MS, TIME_MAX_MS,
-			    &x)) != 0)
-				return rc;
-		} else if ((rc = get_int(d, v, LLONG_MIN, LLONG_MAX, &x)) != 0)
+			if (at(d, '"')) {
+				if ((rc = dec_moment(d, TIME, &x)) != 0)
+					return rc;
+				*(int64_t *)p = x;
+				return 0;
+			}
+			/* Only a fraction or exponent tells a number apart. */
+			if (is_number(d)) {
+				const unsigned char	*save = d->p, *s;
+				size_t			 n;
+				int			 isint;
+
+				if ((rc = lex_number(d, &s, &n, &isint)) != 0)
+					return rc;
+				d->p = save;
+				if (isint) {
+					if ((rc = get_int(d, TIME_MIN_MS,
+					    TIME_MAX_MS, &u)) != 0)
+						return rc;
+					*(int64_t *)p = (int64_t)u;
+					return 0;
+				}
+			}
+			return bad(d, "expected an RFC 3339 time or integer "
+			    "milliseconds");
+		}
+		if (!is_number(d))
+			return bad(d, "expected an integer");
+		if ((rc = get_int(d, LLONG_MIN, LLONG_MAX, &u)) != 0)
 			return rc;
-		*(int64_t *)p = x;
+		*(int64_t *)p = (int64_t)u;
 		return 0;
 	case PROTOBUF_C_TYPE_UINT64:
 	case PROTOBUF_C_TYPE_FIXED64:
-		if ((rc = get_int(d, v, 0, LLONG_MAX, &x)) != 0)
+		if (!is_number(d))
+			return bad(d, "expected an integer");
+		if ((rc = get_int(d, 0, ULLONG_MAX, &u)) != 0)
 			return rc;
-		*(uint64_t *)p = (uint64_t)x;
+		*(uint64_t *)p = u;
 		return 0;
 	case PROTOBUF_C_TYPE_BOOL:
-		if (!json_is_boolean(v))
-			return bad(d, "expected true or false");
-		*(protobuf_c_boolean *)p = json_is_true(v);
-		return 0;
+		if (at(d, 't') || at(d, 'f')) {
+			x = at(d, 't');
+			if ((rc = lex_word(d, x ? "true" : "false")) != 0)
+				return rc;
+			*(protobuf_c_boolean *)p = (protobuf_c_boolean)x;
+			return 0;
+		}
+		return bad(d, "expected true or false");
 	case PROTOBUF_C_TYPE_ENUM:
-		return dec_enum(d, f, v, p);
+		return dec_enum(d, f, p);
 	case PROTOBUF_C_TYPE_STRING:
-		if (!json_is_string(v))
-			return bad(d, "expected a string");
-		s = json_string_value(v);
-		n = json_string_length(v);
-		/* A tree built in C may hold what no parser would pass. */
-		if (memchr(s, '\0', n) != NULL)
-			return bad(d, "NUL character in string");
-		if (!utf8_valid(s, n))
-			return bad(d, "invalid UTF-8");
-		*(char **)p = xstrndup(s, n);
-		return 0;
+		return dec_string(d, p);
 	case PROTOBUF_C_TYPE_BYTES:
-		return dec_bytes(d, v, p);
+		return dec_bytes(d, p);
 	case PROTOBUF_C_TYPE_FLOAT:
-		if (!json_is_number(v))
-			return bad(d, "expected a number");
-		*(float *)p = (float)json_number_value(v);
+		if ((rc = dec_real(d, &r)) != 0)
+			return rc;
+		if (!isfinite((float)r))
+			return bad(d, "out of range");
+		*(float *)p = (float)r;
 		return 0;
 	case PROTOBUF_C_TYPE_DOUBLE:
-		if (!json_is_number(v))
-			return bad(d, "expected a number");
-		*(double *)p = json_number_value(v);
-		return 0;
+		return dec_real(d, p);
 	case PROTOBUF_C_TYPE_MESSAGE:
-		if (!json_is_object(v))
+		if (!at(d, '{'))
 			return bad(d, "expected an object");
 		sub = new_message(f->descriptor);
 		*(ProtobufCMessage **)p = sub;
-		return dec_message(d, f->descriptor, v, sub);
+		return dec_message(d, f->descriptor, sub);
 	}
 	return bad(d, "unsupported field type");
 }
 
 static int
-dec_repeated(struct dec *d, const ProtobufCFieldDescriptor *f,
-    const json_t *v, char *base)
+dec_repeated(struct dec *d, const ProtobufCFieldDescriptor *f, char *base)
 {
-	size_t	*count = (size_t *)(base + f->quantifier_offset);
-	size_t	 n, sz, old;
-	char	*arr;
-	int	 rc = 0;
+	size_t	 *count = (size_t *)(base + f->quantifier_offset);
+	char	**arr = (char **)(base + f->offset);
+	size_t	  sz = elem_size(f->type), cap = 0, old;
+	int	  rc = 0;
 
-	if (!json_is_array(v))
+	if (!at(d, '['))
 		return bad(d, "expected an array");
-	if ((n = json_array_size(v)) == 0)
-		return 0;
-	sz = elem_size(f->type);
-	arr = xcalloc(n, sz);
-	*(char **)(base + f->offset) = arr;
-	*count = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	if (++d->depth > PBJSON_DEPTH_MAX)
+		return syntax(d, "nesting deeper than %d levels",
+		    PBJSON_DEPTH_MAX);
+	d->p++;
+	blanks(d);
+	if (take(d, ']'))
+		goto done;
+	for (size_t i = 0;; i++) {
+		if (i == cap) {
+			/* *count elements stay owned across the move */
+			cap = cap ? cap * 2 : 4;
+			*arr = xrealloc(*arr, cap * sz);
+		}
 		old = push_index(d, i);
-		/*
-		 * Counted before decoding: dec_value stores a message
-		 * pointer before filling it, a scalar only on success.
-		 */
-		if (f->type == PROTOBUF_C_TYPE_MESSAGE &&
-		    json_is_object(json_array_get(v, i)))
+		if (f->type == PROTOBUF_C_TYPE_MESSAGE && at(d, '{')) {
+			/* counted before it is filled: freeable half done */
+			ProtobufCMessage *sub = new_message(f->descriptor);
+
+			((ProtobufCMessage **)*arr)[i] = sub;
 			*count = i + 1;
-		rc = dec_value(d, f, json_array_get(v, i), arr + i * sz);
-		if (rc == 0)
+			rc = dec_message(d, f->descriptor, sub);
+		} else if ((rc = dec_value(d, f, *arr + i * sz)) == 0)
 			*count = i + 1;
+		if (rc != 0)
+			return rc;
 		pop(d, old);
+		blanks(d);
+		if (take(d, ']'))
+			break;
+		if (!take(d, ','))
+			return expected(d, "',' or ']'");
+		blanks(d);
 	}
-	return rc;
+done:
+	d->depth--;
+	return 0;
 }
 
 static int
 dec_field(struct dec *d, const ProtobufCMessageDescriptor *desc,
-    const ProtobufCFieldDescriptor *f, const json_t *v, char *base)
+    const ProtobufCFieldDescriptor *f, char *base)
 {
 	const ProtobufCFieldDescriptor	*other;
 	uint32_t			*which;
@@ -1188,41 +1873,114 @@ dec_field(struct dec *d, const ProtobufCMessageDescriptor *desc,
 		*which = f->id;
 	}
 	old = push(d, f->name);
+	if (d->p == d->end)
+		return expected(d, "a value");
 	if (f->label == PROTOBUF_C_LABEL_REPEATED)
-		rc = dec_repeated(d, f, v, base);
+		rc = dec_repeated(d, f, base);
 	else {
-		rc = dec_value(d, f, v, base + f->offset);
+		rc = dec_value(d, f, base + f->offset);
 		if (rc == 0 && f->label == PROTOBUF_C_LABEL_OPTIONAL &&
 		    !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
 		    f->type != PROTOBUF_C_TYPE_STRING &&
 		    f->type != PROTOBUF_C_TYPE_MESSAGE)
 			*(protobuf_c_boolean *)(base + f->quantifier_offset) = 1;
 	}
-	pop(d, old);
+	if (rc == 0)
+		pop(d, old);
 	return rc;
 }
 
+/*
+ * The key at d->p, unescaped into 'buf' when it has escapes; *full says
+ * whether all of it fit (a key that did not is no field's name).
+ */
+static int
+dec_key(struct dec *d, char *buf, size_t size, const char **key,
+    size_t *n, int *full)
+{
+	const unsigned char	*raw;
+	size_t			 len;
+	int			 esc, rc;
+
+	if ((rc = lex_string(d, &raw, &len, &esc)) != 0)
+		return rc;
+	*full = 1;
+	if (!esc) {
+		*key = (const char *)raw;
+		*n = len;
+		return 0;
+	}
+	*n = unescape(raw, len, buf, size - 1, &len);
+	buf[*n] = '\0';
+	*full = len == 0;
+	*key = buf;
+	return 0;
+}
+
+/* At most this many fields a message: the set of keys seen is a bitmap. */
+#define FIELDS_MAX	256
+#define KEY_MAX		128
+
 static int
 dec_message(struct dec *d, const ProtobufCMessageDescriptor *desc,
-    const json_t *obj, ProtobufCMessage *m)
+    ProtobufCMessage *m)
 {
 	const ProtobufCFieldDescriptor	*f;
+	uint64_t			 seen[FIELDS_MAX / 64] = { 0 };
 	char				*base = (char *)m;
 	const char			*key;
-	json_t				*v;
-	char				 tmp[SHOWN_MAX + 4];
-	int				 rc;
+	char				 buf[KEY_MAX], tmp[SHOWN_MAX + 4];
+	size_t				 n, i;
+	unsigned			 next = 0;
+	int				 full, rc, first = 1;
 
-	json_object_foreach((json_t *)obj, key, v) {
-		f = protobuf_c_message_descriptor_get_field_by_name(desc, key);
+	if (desc->n_fields > FIELDS_MAX)
+		return bad(d, "message of more than %d fields", FIELDS_MAX);
+	if (++d->depth > PBJSON_DEPTH_MAX)
+		return syntax(d, "nesting deeper than %d levels",
+		    PBJSON_DEPTH_MAX);
+	d->p++;
+	blanks(d);
+	if (take(d, '}'))
+		goto done;
+	for (;;) {
+		if (!at(d, '"'))
+			return expected(d, first ? "a quoted key or '}'" :
+			    "a quoted key");
+		if ((rc = dec_key(d, buf, sizeof(buf), &key, &n, &full)) != 0)
+			return rc;
+		f = full && n > 0 ? field_by_name(desc, key, n, &next) : NULL;
 		if (f == NULL) {
-			push(d, shown(key, tmp, sizeof(tmp)));
+			if (n >= sizeof(buf))
+				n = sizeof(buf) - 1;
+			memmove(buf, key, n);
+			buf[n] = '\0';
+			push(d, shown(buf, tmp, sizeof(tmp)));
 			return bad(d, "unknown field");
 		}
-		if ((rc = dec_field(d, desc, f, v, base)) != 0)
+		blanks(d);
+		if (!take(d, ':'))
+			return expected(d, "':'");
+		blanks(d);
+		i = (size_t)(f - desc->fields);
+		if (seen[i / 64] & (1ULL << (i % 64))) {
+			push(d, f->name);
+			return bad(d, "duplicate key");
+		}
+		seen[i / 64] |= 1ULL << (i % 64);
+		if ((rc = dec_field(d, desc, f, base)) != 0)
 			return rc;
+		blanks(d);
+		if (take(d, '}'))
+			break;
+		if (!take(d, ','))
+			return expected(d, "',' or '}'");
+		blanks(d);
+		first = 0;
 	}
-	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+done:
+	d->depth--;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
 		if (bodies[i].desc == desc &&
 		    *(uint32_t *)(base + bodies[i].case_offset) == 0)
 			return bad(d, "no body");
@@ -1230,60 +1988,84 @@ dec_message(struct dec *d, const ProtobufCMessageDescriptor *desc,
 }
 
 int
-pbjson_decode(const ProtobufCMessageDescriptor *desc, const json_t *obj,
-    ProtobufCMessage **out, char *err, size_t errlen)
+pbjson_decode_text(const ProtobufCMessageDescriptor *desc, const char *text,
+    size_t len, ProtobufCMessage **out, char *err, size_t errlen)
 {
-	struct dec		 d = { .err = err, .errlen = errlen };
+	struct dec		 d = { .err = err, .errlen = errlen,
+				    .prefix = "invalid JSON: ", .line = 1 };
 	ProtobufCMessage	*m = NULL;
 	int			 rc;
 
 	*out = NULL;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (!json_is_object(obj)) {
+	d.text = d.p = (const unsigned char *)text;
+	d.end = d.text + len;
+	blanks(&d);
+	if (!at(&d, '{')) {
 		rc = bad(&d, "expected an object");
 		goto fail;
 	}
 	m = new_message(desc);
-	if ((rc = dec_message(&d, desc, obj, m)) != 0)
+	if ((rc = dec_message(&d, desc, m)) != 0)
 		goto fail;
+	blanks(&d);
+	if (d.p != d.end) {
+		rc = expected(&d, "the end of the text");
+		goto fail;
+	}
 	*out = m;
 	return 0;
 fail:
+	if (!d.syntax) {
+		/* a fault of the text outranks one of a field */
+		d.p = d.text;
+		d.depth = 0;
+		(void)scan_text(&d, PBJSON_SCAN_ALL);
+	}
 	if (m != NULL)
 		protobuf_c_message_free_unpacked(m, NULL);
 	return rc;
 }
 
 int
-pbjson_decode_text(const ProtobufCMessageDescriptor *desc, const char *text,
-    size_t len, ProtobufCMessage **out, char *err, size_t errlen)
+pbjson_peek_string(const char *text, size_t len, const char *key, char *out,
+    size_t size)
 {
-	json_error_t	 je;
-	json_t		*root;
-	int		 rc;
+	struct dec		 d = { .prefix = "" };
+	const unsigned char	*raw;
+	const char		*k;
+	char			 buf[KEY_MAX];
+	size_t			 n, rest, klen = strlen(key);
+	int			 esc, full;
 
-	*out = NULL;
-	/* Any value parses, so that "[1]" and "1" get the same clear error. */
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &je);
-	if (root == NULL) {
-		if (err == NULL || errlen == 0)
-			return MSOSYNC_EINVAL;
-		if (json_error_code(&je) == json_error_invalid_utf8)
-			snprintf(err, errlen, "invalid UTF-8 at offset %d",
-			    je.position);
-		else if (json_error_code(&je) == json_error_null_character)
-			/* jansson's text names a flag, no help to a client */
-			snprintf(err, errlen, "invalid JSON at line %d column "
-			    "%d: \\u0000 in a string", je.line, je.column);
-		else
-			snprintf(err, errlen,
-			    "invalid JSON at line %d column %d: %s",
-			    je.line, je.column, je.text);
+	d.text = d.p = (const unsigned char *)text;
+	d.end = d.text + len;
+	blanks(&d);
+	if (!take(&d, '{'))
 		return MSOSYNC_EINVAL;
+	d.depth = 1;
+	blanks(&d);
+	while (at(&d, '"')) {
+		if (dec_key(&d, buf, sizeof(buf), &k, &n, &full) != 0)
+			return MSOSYNC_EINVAL;
+		blanks(&d);
+		if (!take(&d, ':'))
+			return MSOSYNC_EINVAL;
+		blanks(&d);
+		if (full && n == klen && memcmp(k, key, n) == 0) {
+			if (size == 0 || !at(&d, '"') ||
+			    lex_string(&d, &raw, &n, &esc) != 0)
+				return MSOSYNC_EINVAL;
+			out[unescape(raw, n, out, size - 1, &rest)] = '\0';
+			return rest == 0 ? 0 : MSOSYNC_EINVAL;
+		}
+		if (scan_value(&d) != 0)
+			return MSOSYNC_EINVAL;
+		blanks(&d);
+		if (!take(&d, ','))
+			break;
+		blanks(&d);
 	}
-	rc = pbjson_decode(desc, root, out, err, errlen);
-	json_decref(root);
-	return rc;
+	return MSOSYNC_EINVAL;
 }

@@ -16,9 +16,11 @@
  *                      oneof is the message's body ("no body", "two bodies")
  *   repeated           JSON arrays
  *
- * Decoding is strict: unknown keys, wrong types, unknown enum values,
- * floats where integers belong, out-of-range integers, invalid UTF-8,
- * duplicate keys, two bodies or none are errors. An error message names the
+ * Decoding reads JSON text straight into the message and is strict:
+ * text that is not RFC 8259 JSON, invalid UTF-8, unknown keys, wrong types
+ * (null included), unknown enum values, numbers with a fraction or an
+ * exponent where integers belong, out-of-range integers, duplicate keys,
+ * two bodies or none are errors. An error message names the
  * field path and the reason: "sale.amount_cents: expected an integer".
  *
  * Encoding writes canonical compact JSON: fields in descriptor order,
@@ -39,22 +41,53 @@
 
 #define PBJSON_ERR_MAX	256
 
-/*
- * Decode the JSON object 'obj' into a new message of type 'desc'.
- * On success *out is the caller's, freed with protobuf_c_message_free_unpacked(*out, NULL).
- * Returns 0, or MSOSYNC_EINVAL with "path: reason" in err (err may be NULL).
- * On error *out is NULL and nothing leaks.
- */
-int	pbjson_decode(const ProtobufCMessageDescriptor *desc, const json_t *obj,
-	    ProtobufCMessage **out, char *err, size_t errlen);
+/* Containers nest at most this deep in any text read here. */
+#define PBJSON_DEPTH_MAX	64
 
 /*
- * Parse 'len' bytes of JSON text holding one object, then pbjson_decode it.
- * Syntax errors and invalid UTF-8 are MSOSYNC_EINVAL with jansson's reason.
+ * Decode 'len' bytes of JSON text holding one object (blanks around it
+ * allowed, nothing else) into a new message of type 'desc', in one pass
+ * over the text: no tree, nothing allocated but the message itself.
+ * On success *out is the caller's, freed with
+ * protobuf_c_message_free_unpacked(*out, NULL).
+ * Returns 0, or MSOSYNC_EINVAL with the reason in err (err may be NULL):
+ * "path: reason" for a field, "expected an object" for a value that is
+ * not one, or for text that is not strict JSON (RFC 8259, UTF-8, no
+ * \u0000, nesting within PBJSON_DEPTH_MAX), the reason pbjson_scan gives
+ * behind "invalid JSON: ". A text that is not JSON gets that reason even
+ * where a field error comes earlier in it. On error *out is NULL and
+ * nothing leaks.
  */
 int	pbjson_decode_text(const ProtobufCMessageDescriptor *desc,
 	    const char *text, size_t len, ProtobufCMessage **out,
 	    char *err, size_t errlen);
+
+#define PBJSON_SCAN_ALL		0x1	/* only blanks may follow the value */
+#define PBJSON_SCAN_CONTAINER	0x2	/* it must be an object or an array */
+
+/*
+ * Check that one strict JSON value (the grammar and limits of
+ * pbjson_decode_text; duplicate keys are left to the decoder, which knows
+ * the fields) starts at text[*pos], blanks before it skipped, and set *pos
+ * just past it. Returns 0, or MSOSYNC_EINVAL with *pos at the offending
+ * byte and the reason in err, positioned from text[0], which is on line
+ * 'line' (1 for a whole text) and starts a line: "expected ':', found '}'
+ * at line 3 column 17"; columns count characters from 1. Counting costs
+ * a pass over text[0..*pos]: with err NULL nothing is counted.
+ */
+int	pbjson_scan(const char *text, size_t len, size_t *pos, size_t line,
+	    unsigned flags, char *err, size_t errlen);
+
+/*
+ * For error reports: copy the value of the top-level string member 'key'
+ * of the object that 'text' ('len' bytes) holds, unescaped, NUL-terminated
+ * into 'out' ('size' bytes). The first member of that name counts.
+ * Returns 0, or MSOSYNC_EINVAL when the text is not an object read far
+ * enough to find the member, the member is absent or not a string, or its
+ * value does not fit.
+ */
+int	pbjson_peek_string(const char *text, size_t len, const char *key,
+	    char *out, size_t size);
 
 /* Append 'msg' as canonical compact JSON (no newline) to 'out'. */
 void	pbjson_encode(const ProtobufCMessage *msg, struct buf *out);

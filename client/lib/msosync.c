@@ -2,8 +2,8 @@
  * libmsosync: the C client of the agent's ipc API (daemon/agent/ipc.h).
  *
  * JSON is split and decoded here with the agent's own code (ndjson_each,
- * pbjson_decode), so a request that cannot be decoded is answered locally
- * in the agent's words and never crosses the socket. What decodes is
+ * pbjson_decode_text), so a request that cannot be decoded is answered
+ * locally in the agent's words and never crosses the socket. What decodes is
  * packed as one SubmitRequest and sent on a DEALER as [empty][request],
  * which the agent's ROUTER answers as [empty][reply], like a REQ socket
  * would without REQ's lock-step state.
@@ -21,7 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
 #include <zmq.h>
 
 #include "events.pb-c.h"
@@ -181,12 +180,12 @@ add_error(struct parse *p, size_t index, const char *event_id,
 
 /* As the agent's ingest_req_add_json, so both answer in the same words. */
 static int
-on_value(void *arg, size_t index, json_t *value, const char *perr)
+on_value(void *arg, size_t index, const char *value, size_t vlen,
+    const char *perr)
 {
 	struct parse		*p = arg;
 	ProtobufCMessage	*m;
-	json_t			*id;
-	char			 err[PBJSON_ERR_MAX];
+	char			 err[PBJSON_ERR_MAX], id[PBJSON_ERR_MAX];
 
 	if (index >= MSOSYNC_MAX_EVENTS)
 		return MSOSYNC_ETOOBIG;
@@ -195,11 +194,10 @@ on_value(void *arg, size_t index, json_t *value, const char *perr)
 		add_error(p, index, NULL, err);
 		return 0;
 	}
-	if (pbjson_decode(&msosync__event__descriptor, value, &m, err,
-	    sizeof(err)) != 0) {
-		id = json_is_object(value) ?
-		    json_object_get(value, "event_id") : NULL;
-		add_error(p, index, json_string_value(id), err);
+	if (pbjson_decode_text(&msosync__event__descriptor, value, vlen, &m,
+	    err, sizeof(err)) != 0) {
+		add_error(p, index, pbjson_peek_string(value, vlen, "event_id",
+		    id, sizeof(id)) == 0 ? id : NULL, err);
 		return 0;
 	}
 	if (p->nerr > 0) {

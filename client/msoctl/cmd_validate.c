@@ -22,7 +22,7 @@ int
 cmd_validate(int argc, char **argv)
 {
 	struct opts	 o;
-	char		 err[PBJSON_ERR_MAX];
+	char		 err[PBJSON_ERR_MAX], id[PBJSON_ERR_MAX];
 	FILE		*f;
 	char		*line = NULL;
 	size_t		 cap = 0, lineno = 0, good = 0, bad = 0;
@@ -48,11 +48,21 @@ cmd_validate(int argc, char **argv)
 		Msosync__Event		*ev;
 
 		lineno++;
-		if (n == 1 && line[0] == '\n')
+		/* a fault at the line's end is then not placed on the next */
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n == 0)
 			continue;
 		if (pbjson_decode_text(&msosync__event__descriptor, line,
 		    (size_t)n, &m, err, sizeof(err)) != 0) {
-			if (bad++ < SHOW_ERRORS)
+			if (bad++ >= SHOW_ERRORS)
+				continue;
+			/* named by its event_id, if it has one, as below */
+			if (pbjson_peek_string(line, (size_t)n, "event_id", id,
+			    sizeof(id)) == 0)
+				fprintf(stderr, "%s:%zu: %s: %s\n", o.pos[0],
+				    lineno, id, err);
+			else
 				fprintf(stderr, "%s:%zu: %s\n", o.pos[0],
 				    lineno, err);
 			continue;

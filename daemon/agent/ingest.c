@@ -271,11 +271,12 @@ ingest_req_add_event(struct ingest_req *req, Msosync__Event *ev)
 }
 
 static int
-add_json_value(void *arg, size_t index, json_t *value, const char *perr)
+add_json_value(void *arg, size_t index, const char *value, size_t vlen,
+    const char *perr)
 {
 	struct ingest_req	*req = arg;
 	ProtobufCMessage	*m;
-	char			 err[PBJSON_ERR_MAX];
+	char			 err[PBJSON_ERR_MAX], id[PBJSON_ERR_MAX];
 
 	if (index >= INGEST_MAX_EVENTS)
 		return MSOSYNC_ETOOBIG;
@@ -284,11 +285,11 @@ add_json_value(void *arg, size_t index, json_t *value, const char *perr)
 		add_error(req, index, NULL, err);
 		return 0;
 	}
-	if (pbjson_decode(&msosync__event__descriptor, value, &m, err,
-	    sizeof(err)) != 0) {
-		json_t *id = json_is_object(value) ?
-		    json_object_get(value, "event_id") : NULL;
-		add_error(req, index, json_string_value(id), err);
+	if (pbjson_decode_text(&msosync__event__descriptor, value, vlen, &m,
+	    err, sizeof(err)) != 0) {
+		/* only now is the event_id looked for: errors are rare */
+		add_error(req, index, pbjson_peek_string(value, vlen,
+		    "event_id", id, sizeof(id)) == 0 ? id : NULL, err);
 		return 0;
 	}
 	/* keep positions: events[i] is the request's i-th value */

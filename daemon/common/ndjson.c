@@ -1,17 +1,16 @@
 /*
  * ndjson_each: one object, an array or NDJSON, split into values with
- * jansson. NDJSON values are read one at a time with
- * JSON_DISABLE_EOF_CHECK, whose error.position on success is the number of
- * bytes consumed; a bad value is skipped up to the next newline so that one
- * broken line does not hide the lines after it.
+ * pbjson_scan, which checks each value's grammar as strictly as the
+ * decoder will and says where it ends. A bad NDJSON value is skipped up to
+ * the next newline so that one broken line does not hide the lines after
+ * it; an array is checked whole before any element is handed out.
  *
  * No state: any thread may call it.
  */
 #include <string.h>
 
-#include <jansson.h>
-
 #include "ndjson.h"
+#include "pbjson.h"
 
 static int
 is_blank(char c)
@@ -27,52 +26,124 @@ skip_blank(const char *text, size_t len, size_t pos)
 	return pos;
 }
 
-static int
-each_in_array(const char *text, size_t len, ndjson_fn fn, void *arg)
+/*
+ * The end of the value at text[pos], in text that pbjson_scan passed: only
+ * the quotes of strings and the brackets matter then.
+ */
+static size_t
+skip_value(const char *text, size_t len, size_t pos)
 {
-	json_error_t	 err;
-	json_t		*arr, *v;
-	size_t		 i;
-	int		 rc = 0;
+	size_t	depth = 0;
 
-	/* the whole text is the array: trailing bytes make it unreadable */
-	arr = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-	if (arr == NULL)
-		return fn(arg, 0, NULL, err.text);
-	json_array_foreach(arr, i, v) {
-		if ((rc = fn(arg, i, v, NULL)) != 0)
+	do {
+		switch (text[pos]) {
+		case '"':
+			for (pos++; text[pos] != '"'; pos++)
+				if (text[pos] == '\\')
+					pos++;
+			pos++;
 			break;
-	}
-	json_decref(arr);
-	return rc;
+		case '{':
+		case '[':
+			depth++;
+			pos++;
+			break;
+		case '}':
+		case ']':
+			depth--;
+			pos++;
+			break;
+		default:
+			if (depth > 0) {
+				pos++;
+				break;
+			}
+			/* a number or a literal, up to what follows it */
+			while (pos < len && !is_blank(text[pos]) &&
+			    text[pos] != ',' && text[pos] != ']')
+				pos++;
+			return pos;
+		}
+	} while (depth > 0);
+	return pos;
 }
 
 static int
-each_in_sequence(const char *text, size_t len, ndjson_fn fn, void *arg)
+each_in_array(const char *text, size_t len, size_t pos, ndjson_fn fn,
+    void *arg)
 {
-	json_error_t	 err;
-	json_t		*v;
+	char	err[PBJSON_ERR_MAX];
+	size_t	end = pos, i = 0;
+	int	rc;
+
+	/* the whole text is the array: trailing bytes make it unreadable */
+	if (pbjson_scan(text, len, &end, 1, PBJSON_SCAN_ALL, err,
+	    sizeof(err)) != 0)
+		return fn(arg, 0, NULL, 0, err);
+	pos = skip_blank(text, len, pos + 1);
+	while (text[pos] != ']') {
+		end = skip_value(text, len, pos);
+		if ((rc = fn(arg, i++, text + pos, end - pos, NULL)) != 0)
+			return rc;
+		pos = skip_blank(text, len, end);
+		if (text[pos] == ',')
+			pos = skip_blank(text, len, pos + 1);
+	}
+	return 0;
+}
+
+/* Where lines were counted up to, so that each byte is counted once. */
+struct lines {
+	size_t	counted;	/* text before it is counted */
+	size_t	line;		/* the line of text[counted] */
+	size_t	start;		/* where that line starts */
+};
+
+static void
+count_lines(const char *text, size_t to, struct lines *l)
+{
 	const char	*nl;
-	size_t		 pos, index = 0;
+
+	while ((nl = memchr(text + l->counted, '\n', to - l->counted)) !=
+	    NULL) {
+		l->line++;
+		l->counted = l->start = (size_t)(nl - text) + 1;
+	}
+	l->counted = to;
+}
+
+static int
+each_in_sequence(const char *text, size_t len, size_t pos, ndjson_fn fn,
+    void *arg)
+{
+	struct lines	 l = { .line = 1 };
+	char		 err[PBJSON_ERR_MAX];
+	const char	*nl;
+	size_t		 end, index = 0;
 	int		 rc;
 
-	for (pos = skip_blank(text, len, 0); pos < len;
-	    pos = skip_blank(text, len, pos), index++) {
-		v = json_loadb(text + pos, len - pos,
-		    JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &err);
-		if (v == NULL) {
-			if ((rc = fn(arg, index, NULL, err.text)) != 0)
+	for (; pos < len; pos = skip_blank(text, len, pos), index++) {
+		end = pos;
+		if (pbjson_scan(text, len, &end, 1, PBJSON_SCAN_CONTAINER,
+		    NULL, 0) != 0) {
+			/*
+			 * Again from the start of its line, which is counted
+			 * now: positions from the start of the text would make
+			 * a body of bad lines cost the square of its length.
+			 */
+			count_lines(text, pos, &l);
+			end = pos - l.start;
+			(void)pbjson_scan(text + l.start, len - l.start, &end,
+			    l.line, PBJSON_SCAN_CONTAINER, err, sizeof(err));
+			if ((rc = fn(arg, index, NULL, 0, err)) != 0)
 				return rc;
 			nl = memchr(text + pos, '\n', len - pos);
 			pos = nl != NULL ? (size_t)(nl - text) + 1 : len;
 			continue;
 		}
-		rc = fn(arg, index, v, NULL);
-		json_decref(v);
-		if (rc != 0)
+		if ((rc = fn(arg, index, text + pos, end - pos, NULL)) != 0)
 			return rc;
-		/* a parsed value always consumed at least its closing bracket */
-		pos += err.position > 0 ? (size_t)err.position : 1;
+		pos = end;
 	}
 	return 0;
 }
@@ -85,6 +156,6 @@ ndjson_each(const char *text, size_t len, ndjson_fn fn, void *arg)
 	if (pos == len)
 		return 0;
 	if (text[pos] == '[')
-		return each_in_array(text + pos, len - pos, fn, arg);
-	return each_in_sequence(text + pos, len - pos, fn, arg);
+		return each_in_array(text, len, pos, fn, arg);
+	return each_in_sequence(text, len, pos, fn, arg);
 }

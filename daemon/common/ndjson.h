@@ -11,34 +11,37 @@
 
 #include <stddef.h>
 
-#include <jansson.h>
-
 /*
  * Called once per value, in order, 'index' counting from 0. Exactly one of
  * 'value' and 'parse_error' is non-NULL:
- *   value        the parsed value, borrowed: valid only during the call
- *                (json_incref it to keep it)
- *   parse_error  jansson's reason for a value that could not be read,
- *                valid only during the call
+ *   value, vlen  the text of the value (no blanks around it), a part of
+ *                the text given to ndjson_each: strict JSON as
+ *                pbjson_scan checks it, ready for pbjson_decode_text
+ *   parse_error  why the value is not JSON, with the line and column in
+ *                the whole text ("expected ',' or '}', found the end of
+ *                the text at line 3 column 18"), valid only during the call
  * A nonzero return stops the walk; ndjson_each returns it.
  */
-typedef int (*ndjson_fn)(void *arg, size_t index, json_t *value,
-    const char *parse_error);
+typedef int (*ndjson_fn)(void *arg, size_t index, const char *value,
+    size_t vlen, const char *parse_error);
 
 /*
- * Walk the JSON values of 'text' ('len' bytes, no NUL needed):
+ * Walk the JSON values of 'text' ('len' bytes, no NUL needed), reading it
+ * once to check it and to find where each value ends:
  *
  *   - leading and trailing whitespace is ignored; empty text gives no call;
  *   - text whose first non-blank byte is '[' is one array: fn sees each
- *     element (index = position in the array); if the array does not parse,
+ *     element (index = position in the array); if the array is not JSON,
  *     trailing bytes after it included, fn gets one parse error at index 0;
- *   - any other text is a sequence of values (objects or arrays) separated
- *     by whitespace. A value that does not parse gives fn a parse error for
- *     its index, then the walk resumes after the next newline that follows
- *     the start of that value, so each bad NDJSON line costs one index and
- *     the good lines after it are still read.
+ *   - any other text is a sequence of values, each an object or an array,
+ *     separated by whitespace (or by nothing). A value that is not JSON
+ *     gives fn a parse error for its index, then the walk resumes after
+ *     the next newline that follows the start of that value, so each bad
+ *     NDJSON line costs one index and the good lines after it are still
+ *     read.
  *
- * Duplicate keys in an object are a parse error.
+ * Duplicate keys are not looked for here: the decoder, which knows the
+ * fields, refuses them.
  * Returns 0 when every value was handed to fn, or fn's nonzero return.
  */
 int	ndjson_each(const char *text, size_t len, ndjson_fn fn, void *arg);

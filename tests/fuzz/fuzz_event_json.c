@@ -1,11 +1,14 @@
 /*
  * libFuzzer harness: a POST /v1/events body down the agent's JSON path,
  * as ingest_req_add_json and ingest_submit run it: ndjson_each splits the
- * body, pbjson_decode maps each value to an Event, validate_event judges
- * it with a fixed "now".
+ * body, pbjson_decode_text maps each value to an Event, validate_event
+ * judges it with a fixed "now".
  *
  * Properties checked (an abort is a finding):
- *   - a refused value comes with a reason and no message;
+ *   - a refused value comes with a reason and no message; a value the
+ *     splitter passed is JSON to the decoder too;
+ *   - the whole input read as one value: pbjson_decode_text and
+ *     pbjson_scan agree on whether it is JSON, with the same reason;
  *   - whatever decodes survives the mapper: decode(encode(ev)) succeeds
  *     and encodes byte for byte as ev did (pbjson.h: the encoding is
  *     canonical); a valid event still validates after it;
@@ -19,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <jansson.h>
 
 #include "buf.h"
 #include "events.pb-c.h"
@@ -94,27 +95,51 @@ pack_roundtrip(const Msosync__Event *ev)
 	buf_free(&b);
 }
 
+/*
+ * Whether a decoder's error is a fault of the text: "invalid JSON: ...
+ * at line L column C". A field's error may start with anything a key
+ * spells, but it ends with a fixed reason or a quoted value.
+ */
 static int
-on_value(void *arg, size_t index, json_t *value, const char *perr)
+is_syntax(const char *err)
+{
+	const char	*p = err + strlen(err);
+
+	if (strncmp(err, "invalid JSON: ", 14) != 0)
+		return 0;
+	while (p > err && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return *p != '\0' && p - err >= 8 && strncmp(p - 8, " column ", 8) == 0;
+}
+
+static int
+on_value(void *arg, size_t index, const char *value, size_t vlen,
+    const char *perr)
 {
 	ProtobufCMessage	*m = NULL;
 	Msosync__Event		*ev;
-	char			 err[PBJSON_ERR_MAX] = "";
+	char			 err[PBJSON_ERR_MAX] = "", id[PBJSON_ERR_MAX];
 
 	(void)arg;
 	(void)index;
 	if (value == NULL) {
-		if (perr == NULL)
+		if (perr == NULL || perr[0] == '\0')
 			fuzz_fail("ndjson_each: neither a value nor an error");
 		return 0;
 	}
 	if (perr != NULL)
 		fuzz_fail("ndjson_each: a value and an error");
-	if (pbjson_decode(&msosync__event__descriptor, value, &m, err,
-	    sizeof(err)) != 0) {
+	if (pbjson_decode_text(&msosync__event__descriptor, value, vlen, &m,
+	    err, sizeof(err)) != 0) {
 		if (m != NULL || err[0] == '\0')
-			fuzz_fail("pbjson_decode failed without a reason, or "
-			    "with a message");
+			fuzz_fail("pbjson_decode_text failed without a reason, "
+			    "or with a message");
+		/* the splitter passed it: the decoder must agree it is JSON */
+		if (is_syntax(err))
+			fuzz_fail("a value ndjson_each passed is not JSON to "
+			    "the decoder: %s", err);
+		(void)pbjson_peek_string(value, vlen, "event_id", id,
+		    sizeof(id));
 		return 0;
 	}
 	ev = (Msosync__Event *)m;
@@ -129,6 +154,43 @@ on_value(void *arg, size_t index, json_t *value, const char *perr)
 		roundtrip(ev, "decoded event", 0);
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
+}
+
+/*
+ * The whole input as one value: the decoder and pbjson_scan must agree on
+ * what is JSON, in the same words.
+ */
+static void
+whole_text(const char *text, size_t len)
+{
+	ProtobufCMessage	*m = NULL;
+	char			 err[PBJSON_ERR_MAX], serr[PBJSON_ERR_MAX];
+	char			 want[PBJSON_ERR_MAX + 16];
+	size_t			 pos = 0;
+	int			 rc, src;
+
+	rc = pbjson_decode_text(&msosync__event__descriptor, text, len, &m,
+	    err, sizeof(err));
+	src = pbjson_scan(text, len, &pos, 1, PBJSON_SCAN_ALL, serr,
+	    sizeof(serr));
+	if (rc == 0) {
+		if (src != 0)
+			fuzz_fail("decoded, yet pbjson_scan refuses it: %s",
+			    serr);
+		protobuf_c_message_free_unpacked(m, NULL);
+		return;
+	}
+	if (m != NULL || err[0] == '\0')
+		fuzz_fail("pbjson_decode_text failed without a reason, or "
+		    "with a message");
+	if (src != 0) {
+		snprintf(want, sizeof(want), "invalid JSON: %s", serr);
+		if (strncmp(err, want, sizeof(err) - 1) != 0)
+			fuzz_fail("the decoder and pbjson_scan differ:\n  %s\n"
+			    "  %s", err, want);
+	} else if (is_syntax(err))
+		fuzz_fail("pbjson_scan passes what the decoder calls not "
+		    "JSON: %s", err);
 }
 
 int
@@ -146,5 +208,6 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	(void)ndjson_each((const char *)data, size, on_value, NULL);
+	whole_text((const char *)data, size);
 	return 0;
 }

@@ -275,7 +275,8 @@ test_local_refusals(void **state)
 	assert_int_equal(r->errors[1].index, 2);
 	assert_null(r->errors[1].event_id);
 	assert_string_equal(r->errors[1].message,
-	    "invalid JSON: string or '}' expected near '{'");
+	    "invalid JSON: expected a quoted key, found '{' at line 4 "
+	    "column 1");
 	assert_int_equal(r->errors[2].index, 4);
 	assert_null(r->errors[2].event_id);
 	assert_string_equal(r->errors[2].message, "expected an object");

@@ -1,8 +1,12 @@
 /*
  * Unit tests for the JSON <-> protobuf mapper (proto/pbjson.c): canonical
  * round trips of every event body and of a wire frame, the strict-mode
- * error catalogue with exact messages and paths, the time and date forms,
- * and an encode throughput figure (printed, never asserted).
+ * error catalogue with exact messages and paths, the JSON grammar's edges
+ * with exact reasons and positions (numbers, literals, escapes,
+ * surrogates, UTF-8, blanks, nesting), integer limits, pbjson_scan and
+ * pbjson_peek_string, the time and date forms, a pack-identical round
+ * trip of simulated and random events, and encode and decode throughput
+ * figures (printed, never asserted).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +23,7 @@
 #include "ingest.pb-c.h"
 #include "msosync/error.h"
 #include "pbjson.h"
+#include "simulate.h"
 #include "wire.pb-c.h"
 
 /* Canonical events: one per body, many fields set, envelope varied. */
@@ -421,31 +426,201 @@ static const struct bad_case bad_cases[] = {
 	{ EV, "[1]", "expected an object" },
 	{ EV, "\"sale\"", "expected an object" },
 	{ EV, "42", "expected an object" },
+	{ EV, "null", "expected an object" },
 	{ EV, "{\"event_id\":\"caf\xff\",\"void\":{}}",
-	    "invalid UTF-8 at offset 16" },
+	    "invalid JSON: invalid UTF-8 byte 0xff at line 1 column 17" },
 	{ EV, "{\"event_id\":\"a\",\"event_id\":\"b\",\"void\":{}}",
-	    "invalid JSON at line 1 column 26: duplicate object key near "
-	    "'\"event_id\"'" },
-	{ EV, "{\"event_id\":\"a\"", "invalid JSON at line 1 column 15: "
-	    "'}' expected near end of file" },
-	{ EV, "{\"event_id\":\"a\"} {}", "invalid JSON at line 1 column 18: "
-	    "end of file expected near '{'" },
+	    "event_id: duplicate key" },
+	{ EV, "{\"event_id\":\"a\"", "invalid JSON: expected ',' or '}', "
+	    "found the end of the text at line 1 column 16" },
+	{ EV, "{\"event_id\":\"a\"} {}", "invalid JSON: expected the end of "
+	    "the text, found '{' at line 1 column 18" },
 	{ EV, "{\"event_id\":\"\\u0000\",\"void\":{}}",
-	    "invalid JSON at line 1 column 20: \\u0000 in a string" },
+	    "invalid JSON: \\u0000 in a string at line 1 column 14" },
+	/* a fault of the text outranks an earlier one of a field */
+	{ EV, "{\"patient_name\":1,\"void\":{}", "invalid JSON: expected "
+	    "',' or '}', found the end of the text at line 1 column 28" },
+	{ EV, "[1", "invalid JSON: expected ',' or ']', found the end of the "
+	    "text at line 1 column 3" },
+	/* null is no value of any field */
+	{ EV, HEAD "\"sale\":null}", "sale: expected an object" },
+	{ EV, HEAD "\"sale\":{\"amount_cents\":null}}",
+	    "sale.amount_cents: expected an integer" },
+	{ EV, HEAD "\"vendor_contract\":{\"auto_renew\":null}}",
+	    "vendor_contract.auto_renew: expected true or false" },
+	{ EV, HEAD "\"vendor_contract\":{\"rebate_tiers\":null}}",
+	    "vendor_contract.rebate_tiers: expected an array" },
+	{ EV, HEAD "\"training\":{\"completed_on\":null}}",
+	    "training.completed_on: expected a date \"YYYY-MM-DD\"" },
+	{ EV, "{\"occurred_at\":null,\"void\":{}}",
+	    "occurred_at: expected an RFC 3339 time or integer milliseconds" },
+	{ EV, HEAD "\"sale\":{\"category\":null}}",
+	    "sale.category: expected a string" },
+	{ FR, "{\"batch\":{\"records\":[{\"hash\":null}]}}",
+	    "batch.records[0].hash: expected a hex string" },
+	/* duplicates, however the key is spelt */
+	{ EV, HEAD "\"sale\":{\"units\":1,\"units\":2}}",
+	    "sale.units: duplicate key" },
+	{ EV, HEAD "\"void\":{},\"void\":{}}", "void: duplicate key" },
+	{ EV, "{\"event_id\":\"a\",\"event\\u005fid\":\"a\",\"void\":{}}",
+	    "event_id: duplicate key" },
+	{ EV, HEAD "\"vendor_contract\":{\"prices\":[{\"sku\":\"a\","
+	    "\"sku\":\"b\"}]}}", "vendor_contract.prices[0].sku: duplicate key" },
+	/* an escaped key is the key it spells */
+	{ EV, "{\"\\u0070atient\":1,\"void\":{}}", "patient: unknown field" },
+	{ EV, "{\"\":1,\"void\":{}}", "unknown field" },
 };
 
-static void
-test_errors(void **state)
+/* Text that is not JSON: the reason and where, exactly. */
+static const struct bad_case grammar_cases[] = {
+	/* numbers */
+	{ EV, "{\"seq\":01,\"void\":{}}",
+	    "invalid JSON: leading zero in a number at line 1 column 8" },
+	{ EV, "{\"seq\":-01,\"void\":{}}",
+	    "invalid JSON: leading zero in a number at line 1 column 9" },
+	{ EV, "{\"seq\":-,\"void\":{}}",
+	    "invalid JSON: expected a digit, found ',' at line 1 column 9" },
+	{ EV, "{\"seq\":-", "invalid JSON: expected a digit, found the end "
+	    "of the text at line 1 column 9" },
+	{ EV, "{\"seq\":1.,\"void\":{}}", "invalid JSON: expected a digit "
+	    "after '.', found ',' at line 1 column 10" },
+	{ EV, "{\"seq\":.5,\"void\":{}}",
+	    "invalid JSON: expected a value, found '.' at line 1 column 8" },
+	{ EV, "{\"seq\":1e,\"void\":{}}", "invalid JSON: expected a digit in "
+	    "the exponent, found ',' at line 1 column 10" },
+	{ EV, "{\"seq\":1E+,\"void\":{}}", "invalid JSON: expected a digit in "
+	    "the exponent, found ',' at line 1 column 11" },
+	{ EV, "{\"seq\":+1,\"void\":{}}",
+	    "invalid JSON: expected a value, found '+' at line 1 column 8" },
+	{ EV, "{\"seq\":1x,\"void\":{}}", "invalid JSON: expected ',' or '}', "
+	    "found 'x' at line 1 column 9" },
+	{ EV, "{\"seq\":0x10,\"void\":{}}", "invalid JSON: expected ',' or "
+	    "'}', found 'x' at line 1 column 9" },
+	/* even where the field would refuse the value anyway */
+	{ EV, "{\"event_id\":01,\"void\":{}}",
+	    "invalid JSON: leading zero in a number at line 1 column 13" },
+	/* literals */
+	{ EV, HEAD "\"vendor_contract\":{\"auto_renew\":tru}}", "invalid JSON: "
+	    "expected 'true', found '}' at line 1 column 91" },
+	{ EV, HEAD "\"vendor_contract\":{\"auto_renew\":True}}", "invalid JSON: "
+	    "expected a value, found 'T' at line 1 column 88" },
+	{ EV, "{\"event_id\":nul,\"void\":{}}", "invalid JSON: expected "
+	    "'null', found ',' at line 1 column 16" },
+	/* strings */
+	{ EV, "{\"event_id\":\"a\tb\",\"void\":{}}", "invalid JSON: control "
+	    "character 0x09 in a string at line 1 column 15" },
+	{ EV, "{\"event_id\":\"a\nb\",\"void\":{}}", "invalid JSON: control "
+	    "character 0x0a in a string at line 1 column 15" },
+	{ EV, "{\"event_id\":\"a\x01\",\"void\":{}}", "invalid JSON: control "
+	    "character 0x01 in a string at line 1 column 15" },
+	{ EV, "{\"event_id\":\"a", "invalid JSON: expected '\"' to end the "
+	    "string, found the end of the text at line 1 column 15" },
+	{ EV, "{\"event_id\":\"a\\", "invalid JSON: unfinished escape at "
+	    "line 1 column 15" },
+	{ EV, "{\"event_id\":\"\\x41\",\"void\":{}}",
+	    "invalid JSON: invalid escape '\\x' at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\\U0041\",\"void\":{}}",
+	    "invalid JSON: invalid escape '\\U' at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\\u12\",\"void\":{}}", "invalid JSON: \\u not "
+	    "followed by 4 hex digits at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\\u12g4\",\"void\":{}}", "invalid JSON: \\u not "
+	    "followed by 4 hex digits at line 1 column 14" },
+	{ EV, "{\"event_id\":\"x\\u0000\",\"void\":{}}",
+	    "invalid JSON: \\u0000 in a string at line 1 column 15" },
+	/* surrogates: only a high one followed by a low one */
+	{ EV, "{\"event_id\":\"\\ud800\",\"void\":{}}",
+	    "invalid JSON: lone surrogate \\ud800 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\\uDBFFx\",\"void\":{}}",
+	    "invalid JSON: lone surrogate \\udbff at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\\ud800\\u0041\",\"void\":{}}",
+	    "invalid JSON: lone surrogate \\ud800 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\\ud800\\ud800\",\"void\":{}}",
+	    "invalid JSON: lone surrogate \\ud800 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\\udc00\",\"void\":{}}",
+	    "invalid JSON: lone surrogate \\udc00 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"ab\\ude00\\ud83d\",\"void\":{}}",
+	    "invalid JSON: lone surrogate \\ude00 at line 1 column 16" },
+	/* UTF-8: overlong forms, UTF-16 surrogates, beyond U+10FFFF, cut */
+	{ EV, "{\"event_id\":\"\xc0\xaf\",\"void\":{}}",
+	    "invalid JSON: invalid UTF-8 byte 0xc0 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\xc1\xbf\",\"void\":{}}",
+	    "invalid JSON: invalid UTF-8 byte 0xc1 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\xe0\x80\xaf\",\"void\":{}}",
+	    "invalid JSON: invalid UTF-8 byte 0xe0 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\xf0\x80\x80\xaf\",\"void\":{}}",
+	    "invalid JSON: invalid UTF-8 byte 0xf0 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\xed\xa0\x80\",\"void\":{}}",
+	    "invalid JSON: invalid UTF-8 byte 0xed at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\xed\xbf\xbf\",\"void\":{}}",
+	    "invalid JSON: invalid UTF-8 byte 0xed at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\xf4\x90\x80\x80\",\"void\":{}}",
+	    "invalid JSON: invalid UTF-8 byte 0xf4 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\xf5\x80\x80\x80\",\"void\":{}}",
+	    "invalid JSON: invalid UTF-8 byte 0xf5 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"a\x80\",\"void\":{}}",
+	    "invalid JSON: invalid UTF-8 byte 0x80 at line 1 column 15" },
+	{ EV, "{\"event_id\":\"\xe2\x82\",\"void\":{}}",
+	    "invalid JSON: invalid UTF-8 byte 0xe2 at line 1 column 14" },
+	{ EV, "{\"event_id\":\"\xe2\x82", "invalid JSON: invalid UTF-8 byte "
+	    "0xe2 at line 1 column 14" },
+	/* outside strings too */
+	{ EV, "{\"event_id\":\"a\"\xff}", "invalid JSON: expected ',' or '}', "
+	    "found byte 0xff at line 1 column 16" },
+	/* structure */
+	{ EV, "", "invalid JSON: expected a value, found the end of the text "
+	    "at line 1 column 1" },
+	{ EV, " \r\n\t ", "invalid JSON: expected a value, found the end of "
+	    "the text at line 2 column 3" },
+	{ EV, "{", "invalid JSON: expected a quoted key or '}', found the end "
+	    "of the text at line 1 column 2" },
+	{ EV, "{,}", "invalid JSON: expected a quoted key or '}', found ',' at "
+	    "line 1 column 2" },
+	{ EV, "{'event_id':1}", "invalid JSON: expected a quoted key or '}', "
+	    "found \"'\" at line 1 column 2" },
+	{ EV, "{\"event_id\" \"e\"}",
+	    "invalid JSON: expected ':', found '\"' at line 1 column 13" },
+	{ EV, "{\"event_id\":\"e\",}",
+	    "invalid JSON: expected a quoted key, found '}' at line 1 "
+	    "column 17" },
+	{ EV, "{\"event_id\":\"e\";\"void\":{}}", "invalid JSON: expected ',' "
+	    "or '}', found ';' at line 1 column 16" },
+	{ EV, "{\"event_id\":}",
+	    "invalid JSON: expected a value, found '}' at line 1 column 13" },
+	{ EV, HEAD "\"vendor_contract\":{\"prices\":[{},]}}", "invalid JSON: "
+	    "expected a value, found ']' at line 1 column 88" },
+	{ EV, HEAD "\"vendor_contract\":{\"prices\":[{} {}]}}", "invalid JSON: "
+	    "expected ',' or ']', found '{' at line 1 column 88" },
+	{ EV, "{\"void\":{}}}", "invalid JSON: expected the end of the text, "
+	    "found '}' at line 1 column 12" },
+	{ EV, "{\"void\":{}}\n\nx", "invalid JSON: expected the end of the "
+	    "text, found 'x' at line 3 column 1" },
+	/* only space, tab, CR and LF are blanks */
+	{ EV, "\f{\"void\":{}}", "invalid JSON: expected a value, found byte "
+	    "0x0c at line 1 column 1" },
+	{ EV, "{\"void\":{}}\v", "invalid JSON: expected the end of the text, "
+	    "found byte 0x0b at line 1 column 12" },
+	{ EV, "{\xc2\xa0\"void\":{}}", "invalid JSON: expected a quoted key or "
+	    "'}', found byte 0xc2 at line 1 column 2" },
+	/* columns count characters, lines count newlines */
+	{ EV, "{\"event_id\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",x}",
+	    "invalid JSON: expected a quoted key, found 'x' at line 1 "
+	    "column 19" },
+	{ EV, "{\n  \"event_id\": \"e\",\n  \"void\": {\n"
+	    "    \"reason\": 5 6\n}}",
+	    "invalid JSON: expected ',' or '}', found '6' at line 4 "
+	    "column 17" },
+};
+
+static int
+check_cases(const struct bad_case *cases, size_t ncases)
 {
 	ProtobufCMessage	*m;
 	char			 err[PBJSON_ERR_MAX];
-	size_t			 ncases = sizeof(bad_cases) / sizeof(bad_cases[0]);
 	int			 failed = 0;
 
-	(void)state;
 	/* Every mismatch is printed before the test fails. */
 	for (size_t i = 0; i < ncases; i++) {
-		const struct bad_case *c = &bad_cases[i];
+		const struct bad_case *c = &cases[i];
 		int rc;
 
 		m = (ProtobufCMessage *)&m;	/* any non-NULL: must be reset */
@@ -465,7 +640,37 @@ test_errors(void **state)
 		assert_int_equal(rc, MSOSYNC_EINVAL);
 		assert_null(m);
 	}
-	assert_int_equal(failed, 0);
+	return failed;
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	assert_int_equal(check_cases(bad_cases,
+	    sizeof(bad_cases) / sizeof(bad_cases[0])), 0);
+}
+
+static void
+test_grammar(void **state)
+{
+	size_t	n = sizeof(grammar_cases) / sizeof(grammar_cases[0]);
+	char	err[PBJSON_ERR_MAX], want[PBJSON_ERR_MAX + 16];
+	size_t	pos;
+
+	(void)state;
+	assert_int_equal(check_cases(grammar_cases, n), 0);
+	/* pbjson_scan finds the same faults, in the same words */
+	for (size_t i = 0; i < n; i++) {
+		const struct bad_case *c = &grammar_cases[i];
+
+		pos = 0;
+		assert_int_equal(pbjson_scan(c->text, strlen(c->text), &pos,
+		    1, PBJSON_SCAN_ALL, err, sizeof(err)), MSOSYNC_EINVAL);
+		snprintf(want, sizeof(want), "invalid JSON: %s", err);
+		assert_string_equal(want, c->want);
+		assert_true(pos <= strlen(c->text));
+	}
 }
 
 static void
@@ -482,44 +687,629 @@ test_error_truncated(void **state)
 }
 
 static void
-test_decode_tree(void **state)
+test_text_forms(void **state)
 {
-	ProtobufCMessage	*m;
 	Msosync__Event		*ev;
-	char			 err[PBJSON_ERR_MAX];
-	json_t			*j;
+	Msosync__Frame		*fr;
+	struct buf		 b = { 0 };
 
 	(void)state;
-	/* A tree built in C gets the same checks as parsed text. */
-	j = json_pack("{s:s, s:{s:s}}", "event_id", "t-1", "void",
-	    "voided_event_id", "x");
-	assert_int_equal(pbjson_decode(EV, j, &m, err, sizeof(err)), 0);
-	ev = (Msosync__Event *)m;
-	assert_string_equal(ev->void_->voided_event_id, "x");
-	protobuf_c_message_free_unpacked(m, NULL);
-	json_decref(j);
+	/* Blanks wherever the grammar allows them, and of every kind. */
+	ev = (Msosync__Event *)decode_ok(EV, " \t\r\n{ \"event_id\" :\t\"e\" ,"
+	    "\r\n\"void\"\n:\n{\n}\n,\"seq\": 5 } \n\t ");
+	assert_string_equal(ev->event_id, "e");
+	assert_int_equal(ev->seq, 5);
+	assert_int_equal(ev->body_case, MSOSYNC__EVENT__BODY_VOID);
+	msosync__event__free_unpacked(ev, NULL);
 
-	j = json_pack("{s:s#, s:{}}", "event_id", "a\0b", (int)3, "void");
-	assert_int_equal(pbjson_decode(EV, j, &m, err, sizeof(err)),
-	    MSOSYNC_EINVAL);
-	assert_null(m);
-	assert_string_equal(err, "event_id: NUL character in string");
-	json_decref(j);
+	/* Escapes of every kind, a surrogate pair, DEL, raw UTF-8. */
+	ev = (Msosync__Event *)decode_ok(EV, "{\"event_id\":\"\\\"\\\\\\/\\b\\f"
+	    "\\n\\r\\t\\u0041\\u00e9\\u20AC\\ud83d\\ude00\\u007f\x7f\xc3\xa9\","
+	    "\"void\":{}}");
+	assert_string_equal(ev->event_id, "\"\\/\b\f\n\r\tA\xc3\xa9\xe2\x82\xac"
+	    "\xf0\x9f\x98\x80\x7f\x7f\xc3\xa9");
+	msosync__event__free_unpacked(ev, NULL);
 
-	j = json_object();
-	assert_int_equal(json_object_set_new(j, "event_id",
-	    json_stringn_nocheck("\xc0\xaf", 2)), 0);
-	assert_int_equal(json_object_set_new(j, "void", json_object()), 0);
-	assert_int_equal(pbjson_decode(EV, j, &m, err, sizeof(err)),
-	    MSOSYNC_EINVAL);
-	assert_string_equal(err, "event_id: invalid UTF-8");
-	json_decref(j);
+	/* The highest code point and the last before the surrogates. */
+	ev = (Msosync__Event *)decode_ok(EV, "{\"event_id\":\"\\udbff\\udfff"
+	    "\\ud7ff\xf4\x8f\xbf\xbf\xed\x9f\xbf\",\"void\":{}}");
+	assert_string_equal(ev->event_id, "\xf4\x8f\xbf\xbf\xed\x9f\xbf"
+	    "\xf4\x8f\xbf\xbf\xed\x9f\xbf");
+	msosync__event__free_unpacked(ev, NULL);
 
-	assert_int_equal(pbjson_decode(EV, json_null(), &m, err, sizeof(err)),
+	/* Escaped keys, enum names, times, dates, hex: what they spell. */
+	ev = (Msosync__Event *)decode_ok(EV, "{\"\\u0065vent_id\":\"e\","
+	    "\"occurred_\\u0061t\":\"2026-11-20\\u005415:04:05Z\","
+	    "\"training\":{\"course\":\"\\u0068ipaa\","
+	    "\"completed_on\":\"2026\\u002d03-15\"}}");
+	assert_string_equal(ev->event_id, "e");
+	assert_int_equal(ev->occurred_at, 1795187045000LL);
+	assert_int_equal(ev->training->course,
+	    MSOSYNC__TRAINING__COURSE__HIPAA);
+	assert_int_equal(ev->training->completed_on, 20260315);
+	msosync__event__free_unpacked(ev, NULL);
+	fr = (Msosync__Frame *)decode_ok(FR, "{\"batch\":{\"records\":"
+	    "[{\"hash\":\"\\u0061B0c\"}]}}");
+	assert_int_equal(fr->batch->records[0]->hash.len, 2);
+	assert_int_equal(fr->batch->records[0]->hash.data[0], 0xab);
+	assert_int_equal(fr->batch->records[0]->hash.data[1], 0x0c);
+	msosync__frame__free_unpacked(fr, NULL);
+
+	/* Numbers: -0 is 0; a time keeps every digit of a long fraction. */
+	ev = (Msosync__Event *)decode_ok(EV, "{\"seq\":-0,\"occurred_at\":"
+	    "\"2026-11-20T15:04:05.12345678901234567890123456789012345678901"
+	    "234567890Z\",\"void\":{}}");
+	assert_int_equal(ev->seq, 0);
+	assert_int_equal(ev->occurred_at, 1795187045123LL);
+	msosync__event__free_unpacked(ev, NULL);
+
+	/* Empty arrays and objects, and a long array that grows. */
+	ev = (Msosync__Event *)decode_ok(EV, "{\"vendor_contract\":{"
+	    "\"rebate_tiers\":[ ],\"prices\":[{},{},{},{},{\"sku\":\"5\"},"
+	    "{},{},{},{\"sku\":\"9\"}]}}");
+	assert_int_equal(ev->vendor_contract->n_rebate_tiers, 0);
+	assert_null(ev->vendor_contract->rebate_tiers);
+	assert_int_equal(ev->vendor_contract->n_prices, 9);
+	assert_string_equal(ev->vendor_contract->prices[4]->sku, "5");
+	assert_string_equal(ev->vendor_contract->prices[8]->sku, "9");
+	pbjson_encode(&ev->base, &b);
+	assert_string_equal(b.data, "{\"vendor_contract\":{\"prices\":"
+	    "[{},{},{},{},{\"sku\":\"5\"},{},{},{},{\"sku\":\"9\"}]}}");
+	buf_free(&b);
+	msosync__event__free_unpacked(ev, NULL);
+
+	/* len bounds the text: what lies past it is never read. */
+	{
+		const char	*t = "{\"void\":{}}garbage";
+		ProtobufCMessage *m;
+
+		assert_int_equal(pbjson_decode_text(EV, t, 11, &m, NULL, 0), 0);
+		protobuf_c_message_free_unpacked(m, NULL);
+	}
+}
+
+/* A field error half way through a repeated or nested value frees all. */
+static void
+test_error_mid_message(void **state)
+{
+	static const char *const texts[] = {
+		HEAD "\"vendor_contract\":{\"vendor_name\":\"n\","
+		    "\"prices\":[{\"sku\":\"a\"},{\"sku\":\"b\"},{\"sku\":\"c\"},"
+		    "{\"sku\":\"d\"},{\"sku\":\"e\",\"unit_price_cents\":1.5}]}}",
+		HEAD "\"vendor_contract\":{\"prices\":[{\"sku\":\"a\"},"
+		    "{\"sku\":\"b\"}],\"rebate_tiers\":[{},{},{},{},{},7]}}",
+		HEAD "\"vendor_contract\":{\"prices\":[{\"sku\":\"a\"}]},"
+		    "\"x\":1}",
+		"{\"batch\":{\"records\":[{\"hash\":\"00\"},"
+		    "{\"hash\":\"0\"}]}}",
+	};
+	static const char *const want[] = {
+		"vendor_contract.prices[4].unit_price_cents: "
+		    "expected an integer",
+		"vendor_contract.rebate_tiers[5]: expected an object",
+		"x: unknown field",
+		"batch.records[1].hash: expected a hex string",
+	};
+	ProtobufCMessage	*m;
+	char			 err[PBJSON_ERR_MAX];
+
+	(void)state;
+	/* ASan's leak check is what proves the freeing. */
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		assert_int_equal(pbjson_decode_text(i < 3 ? EV : FR, texts[i],
+		    strlen(texts[i]), &m, err, sizeof(err)), MSOSYNC_EINVAL);
+		assert_null(m);
+		assert_string_equal(err, want[i]);
+	}
+}
+
+/* Nesting: PBJSON_DEPTH_MAX levels are JSON, one more is not. */
+static void
+test_depth(void **state)
+{
+	struct buf		 b = { 0 };
+	ProtobufCMessage	*m;
+	char			 err[PBJSON_ERR_MAX], want[PBJSON_ERR_MAX];
+	size_t			 pos;
+
+	(void)state;
+	/* the object around is the first level */
+	buf_puts(&b, "{\"event_id\":");
+	for (int i = 1; i < PBJSON_DEPTH_MAX; i++)
+		buf_putc(&b, '[');
+	for (int i = 1; i < PBJSON_DEPTH_MAX; i++)
+		buf_putc(&b, ']');
+	buf_putc(&b, '}');
+	assert_int_equal(pbjson_decode_text(EV, b.data, b.len, &m, err,
+	    sizeof(err)), MSOSYNC_EINVAL);
+	assert_string_equal(err, "event_id: expected a string");
+	pos = 0;
+	assert_int_equal(pbjson_scan(b.data, b.len, &pos, 1, PBJSON_SCAN_ALL,
+	    err, sizeof(err)), 0);
+	assert_int_equal(pos, b.len);
+
+	buf_reset(&b);
+	buf_puts(&b, "{\"event_id\":");
+	for (int i = 0; i < PBJSON_DEPTH_MAX; i++)
+		buf_putc(&b, '[');
+	for (int i = 0; i < PBJSON_DEPTH_MAX; i++)
+		buf_putc(&b, ']');
+	buf_putc(&b, '}');
+	snprintf(want, sizeof(want), "invalid JSON: nesting deeper than %d "
+	    "levels at line 1 column %d", PBJSON_DEPTH_MAX,
+	    12 + PBJSON_DEPTH_MAX);
+	assert_int_equal(pbjson_decode_text(EV, b.data, b.len, &m, err,
+	    sizeof(err)), MSOSYNC_EINVAL);
+	assert_string_equal(err, want);
+	pos = 0;
+	assert_int_equal(pbjson_scan(b.data, b.len, &pos, 1, PBJSON_SCAN_ALL,
+	    err, sizeof(err)), MSOSYNC_EINVAL);
+	assert_string_equal(err, want + strlen("invalid JSON: "));
+	assert_int_equal(pos, 11 + PBJSON_DEPTH_MAX);
+
+	/*
+	 * Objects count as arrays do, and deep text never overflows the
+	 * stack; the fault of the text outranks the unknown field "a".
+	 */
+	buf_reset(&b);
+	for (int i = 0; i < 100000; i++)
+		buf_puts(&b, "{\"a\":");
+	snprintf(want, sizeof(want), "invalid JSON: nesting deeper than %d "
+	    "levels at line 1 column %d", PBJSON_DEPTH_MAX,
+	    5 * PBJSON_DEPTH_MAX + 1);
+	assert_int_equal(pbjson_decode_text(EV, b.data, b.len, &m, err,
+	    sizeof(err)), MSOSYNC_EINVAL);
+	assert_string_equal(err, want);
+	pos = 0;
+	assert_int_equal(pbjson_scan(b.data, b.len, &pos, 1, 0, err,
+	    sizeof(err)), MSOSYNC_EINVAL);
+	assert_string_equal(err, want + strlen("invalid JSON: "));
+	assert_int_equal(pos, 5 * PBJSON_DEPTH_MAX);
+	buf_free(&b);
+}
+
+struct int_case {
+	const char	*text;
+	long long	 value;		/* when want is NULL */
+	const char	*want;
+};
+
+static void
+test_int_limits(void **state)
+{
+	static const struct int_case amounts[] = {	/* int64 */
+		{ "9223372036854775807", INT64_MAX, NULL },
+		{ "-9223372036854775808", INT64_MIN, NULL },
+		{ "9223372036854775808", 0, "out of range" },
+		{ "-9223372036854775809", 0, "out of range" },
+		{ "18446744073709551615", 0, "out of range" },
+		{ "18446744073709551616", 0, "out of range" },
+		{ "-18446744073709551616", 0, "out of range" },
+		{ "100000000000000000000000000000", 0, "out of range" },
+		{ "-0", 0, NULL },
+		{ "0", 0, NULL },
+		{ "9223372036854775807.0", 0, "expected an integer" },
+		{ "1e2", 0, "expected an integer" },
+		{ "-1E-2", 0, "expected an integer" },
+		{ "true", 0, "expected an integer" },
+		{ "[1]", 0, "expected an integer" },
+	};
+	static const struct int_case units[] = {	/* uint32 */
+		{ "4294967295", UINT32_MAX, NULL },
+		{ "4294967296", 0, "out of range" },
+		{ "-1", 0, "out of range" },
+		{ "-0", 0, NULL },
+		{ "-9223372036854775808", 0, "out of range" },
+	};
+	static const struct int_case seqs[] = {		/* uint64 */
+		{ "18446744073709551615", -1, NULL },
+		{ "18446744073709551616", 0, "out of range" },
+		{ "-1", 0, "out of range" },
+	};
+	static const struct int_case times[] = {	/* *_at, Unix ms */
+		{ "253402300799999", 253402300799999LL, NULL },
+		{ "253402300800000", 0, "out of range" },
+		{ "-2208988800000", -2208988800000LL, NULL },
+		{ "-2208988800001", 0, "out of range" },
+		{ "-9223372036854775809", 0, "out of range" },
+		{ "1.7e12", 0, "expected an RFC 3339 time or integer "
+		    "milliseconds" },
+	};
+	char			 text[256], err[PBJSON_ERR_MAX], want[300];
+	Msosync__Event		*ev;
+	ProtobufCMessage	*m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(amounts) / sizeof(amounts[0]); i++) {
+		snprintf(text, sizeof(text), "{\"sale\":{\"amount_cents\":%s}}",
+		    amounts[i].text);
+		if (amounts[i].want == NULL) {
+			ev = (Msosync__Event *)decode_ok(EV, text);
+			assert_int_equal(ev->sale->amount_cents,
+			    amounts[i].value);
+			msosync__event__free_unpacked(ev, NULL);
+			continue;
+		}
+		snprintf(want, sizeof(want), "sale.amount_cents: %s",
+		    amounts[i].want);
+		assert_int_equal(pbjson_decode_text(EV, text, strlen(text), &m,
+		    err, sizeof(err)), MSOSYNC_EINVAL);
+		assert_string_equal(err, want);
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		snprintf(text, sizeof(text), "{\"sale\":{\"units\":%s}}",
+		    units[i].text);
+		if (units[i].want == NULL) {
+			ev = (Msosync__Event *)decode_ok(EV, text);
+			assert_int_equal(ev->sale->units, units[i].value);
+			msosync__event__free_unpacked(ev, NULL);
+			continue;
+		}
+		snprintf(want, sizeof(want), "sale.units: %s", units[i].want);
+		assert_int_equal(pbjson_decode_text(EV, text, strlen(text), &m,
+		    err, sizeof(err)), MSOSYNC_EINVAL);
+		assert_string_equal(err, want);
+	}
+	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		snprintf(text, sizeof(text), "{\"seq\":%s,\"void\":{}}",
+		    seqs[i].text);
+		if (seqs[i].want == NULL) {
+			ev = (Msosync__Event *)decode_ok(EV, text);
+			assert_int_equal(ev->seq, (uint64_t)seqs[i].value);
+			msosync__event__free_unpacked(ev, NULL);
+			continue;
+		}
+		snprintf(want, sizeof(want), "seq: %s", seqs[i].want);
+		assert_int_equal(pbjson_decode_text(EV, text, strlen(text), &m,
+		    err, sizeof(err)), MSOSYNC_EINVAL);
+		assert_string_equal(err, want);
+	}
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		snprintf(text, sizeof(text), "{\"occurred_at\":%s,\"void\":{}}",
+		    times[i].text);
+		if (times[i].want == NULL) {
+			ev = (Msosync__Event *)decode_ok(EV, text);
+			assert_int_equal(ev->occurred_at, times[i].value);
+			msosync__event__free_unpacked(ev, NULL);
+			continue;
+		}
+		snprintf(want, sizeof(want), "occurred_at: %s", times[i].want);
+		assert_int_equal(pbjson_decode_text(EV, text, strlen(text), &m,
+		    err, sizeof(err)), MSOSYNC_EINVAL);
+		assert_string_equal(err, want);
+	}
+	/* the largest uint64 the encoder writes reads back */
+	{
+		Msosync__Frame	*fr;
+
+		fr = (Msosync__Frame *)decode_ok(FR,
+		    "{\"ack\":{\"acked_seq\":18446744073709551615}}");
+		assert_int_equal(fr->ack->acked_seq, UINT64_MAX);
+		msosync__frame__free_unpacked(fr, NULL);
+	}
+}
+
+static void
+test_scan(void **state)
+{
+	static const char	 text[] = "  {\"a\":[1,{\"b\":null}]}\n"
+	    "[true,false,-1.5e+3,\"\\u00e9\"]x 7";
+	char			 err[PBJSON_ERR_MAX];
+	size_t			 pos, len = sizeof(text) - 1;
+
+	(void)state;
+	/* one value at a time, blanks before it skipped */
+	pos = 0;
+	assert_int_equal(pbjson_scan(text, len, &pos, 1, 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pos, 22);
+	assert_string_equal(err, "");
+	assert_int_equal(pbjson_scan(text, len, &pos, 1,
+	    PBJSON_SCAN_CONTAINER, err, sizeof(err)), 0);
+	assert_int_equal(pos, 52);
+	/* the error's position counts from the start of the whole text */
+	assert_int_equal(pbjson_scan(text, len, &pos, 1, 0, err,
+	    sizeof(err)), MSOSYNC_EINVAL);
+	assert_int_equal(pos, 52);
+	assert_string_equal(err,
+	    "expected a value, found 'x' at line 2 column 30");
+	pos = 53;
+	assert_int_equal(pbjson_scan(text, len, &pos, 1,
+	    PBJSON_SCAN_CONTAINER, err, sizeof(err)), MSOSYNC_EINVAL);
+	assert_string_equal(err,
+	    "expected an object or an array, found '7' at line 2 column 32");
+	pos = 53;
+	assert_int_equal(pbjson_scan(text, len, &pos, 1, PBJSON_SCAN_ALL,
+	    NULL, 0), 0);
+	assert_int_equal(pos, len);
+	/* a part of a text: its first line is given, columns count from it */
+	pos = 8;
+	assert_int_equal(pbjson_scan(text + 23, len - 23, &pos, 2, 0, err,
+	    sizeof(err)), MSOSYNC_EINVAL);
+	assert_string_equal(err,
+	    "expected a value, found 'l' at line 2 column 9");
+	pos = 0;
+	assert_int_equal(pbjson_scan(text + 23, len - 23, &pos, 7, 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pos, 29);
+	/* a scalar alone is a value; ALL wants nothing after it */
+	pos = 0;
+	assert_int_equal(pbjson_scan("12 ", 3, &pos, 1, PBJSON_SCAN_ALL, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pos, 3);
+	pos = 0;
+	assert_int_equal(pbjson_scan("12 3", 4, &pos, 1, PBJSON_SCAN_ALL, err,
+	    sizeof(err)), MSOSYNC_EINVAL);
+	assert_string_equal(err,
+	    "expected the end of the text, found '3' at line 1 column 4");
+	assert_int_equal(pos, 3);
+	/* a number ends where the text does */
+	pos = 0;
+	assert_int_equal(pbjson_scan("-12.5e3", 7, &pos, 1, 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pos, 7);
+	pos = 0;
+	assert_int_equal(pbjson_scan("", 0, &pos, 1, 0, err, sizeof(err)),
 	    MSOSYNC_EINVAL);
-	assert_string_equal(err, "expected an object");
-	assert_int_equal(pbjson_decode(EV, NULL, &m, err, sizeof(err)),
+	assert_string_equal(err,
+	    "expected a value, found the end of the text at line 1 column 1");
+	/* duplicate keys are the decoder's to find */
+	pos = 0;
+	assert_int_equal(pbjson_scan("{\"a\":1,\"a\":2}", 13, &pos, 1,
+	    PBJSON_SCAN_ALL, err, sizeof(err)), 0);
+}
+
+static void
+test_peek_string(void **state)
+{
+	char	out[8];
+
+	(void)state;
+#define PEEK(t, k)	\
+	pbjson_peek_string((t), strlen(t), (k), out, sizeof(out))
+	assert_int_equal(PEEK("{\"event_id\":\"e-1\",\"sale\":5}", "event_id"),
+	    0);
+	assert_string_equal(out, "e-1");
+	/* found past members of every kind, whatever error they hold */
+	assert_int_equal(PEEK(" {\"a\":[1,{\"b\":\"}\"}],"
+	    "\"sale\":{\"event_id\":\"in\"},\"c\":null, "
+	    "\"event_id\" : \"e\\\"2\\u00e9\" ,\"d\":", "event_id"), 0);
+	assert_string_equal(out, "e\"2\xc3\xa9");
+	/* an escaped key is the key it spells; the first one counts */
+	assert_int_equal(PEEK("{\"event\\u005fid\":\"x\",\"event_id\":\"y\"}",
+	    "event_id"), 0);
+	assert_string_equal(out, "x");
+	assert_int_equal(PEEK("{\"event_id\":\"\"}", "event_id"), 0);
+	assert_string_equal(out, "");
+	/* exactly as much as fits, counted unescaped */
+	assert_int_equal(PEEK("{\"event_id\":\"1234567\"}", "event_id"), 0);
+	assert_string_equal(out, "1234567");
+	assert_int_equal(PEEK("{\"event_id\":\"12345678\"}", "event_id"),
 	    MSOSYNC_EINVAL);
+	assert_int_equal(PEEK("{\"event_id\":\"\\u0031\\u0032\\u0033\\u0034"
+	    "\\u0035\\u0036\\u0037\"}", "event_id"), 0);
+	assert_string_equal(out, "1234567");
+	assert_int_equal(PEEK("{\"event_id\":\"123456\xc3\xa9\"}", "event_id"),
+	    MSOSYNC_EINVAL);
+	assert_int_equal(pbjson_peek_string("{\"k\":\"\"}", 9, "k", out, 0),
+	    MSOSYNC_EINVAL);
+	/* absent, not a string, only nested, not an object, not JSON */
+	assert_int_equal(PEEK("{\"event\":\"x\"}", "event_id"), MSOSYNC_EINVAL);
+	assert_int_equal(PEEK("{\"event_id\":7}", "event_id"), MSOSYNC_EINVAL);
+	assert_int_equal(PEEK("{\"event_id\":null}", "event_id"),
+	    MSOSYNC_EINVAL);
+	assert_int_equal(PEEK("{\"s\":{\"event_id\":\"x\"}}", "event_id"),
+	    MSOSYNC_EINVAL);
+	assert_int_equal(PEEK("[{\"event_id\":\"x\"}]", "event_id"),
+	    MSOSYNC_EINVAL);
+	assert_int_equal(PEEK("", "event_id"), MSOSYNC_EINVAL);
+	assert_int_equal(PEEK("{\"a\":tru,\"event_id\":\"x\"}", "event_id"),
+	    MSOSYNC_EINVAL);
+	assert_int_equal(PEEK("{\"a\":1 \"event_id\":\"x\"}", "event_id"),
+	    MSOSYNC_EINVAL);
+	assert_int_equal(PEEK("{\"event_id\":\"x\\u0000\"}", "event_id"),
+	    MSOSYNC_EINVAL);
+	assert_int_equal(PEEK("{\"event_id\":\"x", "event_id"),
+	    MSOSYNC_EINVAL);
+	/* a fault after the member found does not matter */
+	assert_int_equal(PEEK("{\"event_id\":\"x\",\"a\":}}}", "event_id"), 0);
+	assert_string_equal(out, "x");
+#undef PEEK
+}
+
+/* A small deterministic generator for the property below. */
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A string of every kind of character the encoder must escape or keep. */
+static char *
+rnd_string(uint64_t *s)
+{
+	static const char *const pieces[] = {
+		"a", "Z", "0", "-", " ", "\"", "\\", "/", "\n", "\r", "\t",
+		"\b", "\f", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac",
+		"\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\xed\x9f\xbf", "'",
+		"{", "]", ":", ",",
+	};
+	size_t	n = rnd(s) % 12, np = sizeof(pieces) / sizeof(pieces[0]);
+	char	*out = calloc(1, n * 4 + 1);
+
+	assert_non_null(out);
+	for (size_t i = 0; i < n; i++)
+		strcat(out, pieces[rnd(s) % np]);
+	return out;
+}
+
+/*
+ * Random values into every scalar and string field of 'm' and its
+ * sub-messages, with the integers' extremes often; enums stay valid and
+ * not *_UNSPECIFIED, dates real, times in range.
+ */
+static void
+rnd_fill(ProtobufCMessage *m, uint64_t *s, int depth)
+{
+	const ProtobufCMessageDescriptor	*desc = m->descriptor;
+	char					*base = (char *)m;
+
+	for (unsigned i = 0; i < desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor	*f = &desc->fields[i];
+		void				*p = base + f->offset;
+		const ProtobufCEnumDescriptor	*ed;
+		uint64_t			 r = rnd(s);
+
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+			continue;
+		if (r % 4 == 0)
+			continue;		/* left unset */
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t	n = rnd(s) % 4;
+
+			if (f->type != PROTOBUF_C_TYPE_MESSAGE || n == 0 ||
+			    depth > 2)
+				continue;
+			*(size_t *)(base + f->quantifier_offset) = n;
+			*(ProtobufCMessage ***)p = calloc(n, sizeof(void *));
+			for (size_t j = 0; j < n; j++) {
+				ProtobufCMessage *sub =
+				    calloc(1, f->descriptor == NULL ? 1 :
+				    ((const ProtobufCMessageDescriptor *)
+				    f->descriptor)->sizeof_message);
+
+				((const ProtobufCMessageDescriptor *)
+				    f->descriptor)->message_init(sub);
+				rnd_fill(sub, s, depth + 1);
+				(*(ProtobufCMessage ***)p)[j] = sub;
+			}
+			continue;
+		}
+		switch (f->type) {
+		case PROTOBUF_C_TYPE_INT64:
+			if (strstr(f->name, "_at") != NULL)
+				*(int64_t *)p = (int64_t)(r %
+				    253402300799999ULL) -
+				    (r & 1 ? 2208988800000LL : 0);
+			else
+				*(int64_t *)p = r % 3 == 0 ? INT64_MIN :
+				    r % 3 == 1 ? INT64_MAX : (int64_t)rnd(s);
+			break;
+		case PROTOBUF_C_TYPE_UINT32:
+			if (strstr(f->name, "_date") != NULL ||
+			    strstr(f->name, "_on") != NULL)
+				*(uint32_t *)p = (uint32_t)(19000101 +
+				    r % 8000 * 10000 + r / 7 % 12 * 100 +
+				    r / 11 % 28);
+			else
+				*(uint32_t *)p = r % 2 ? UINT32_MAX :
+				    (uint32_t)rnd(s);
+			break;
+		case PROTOBUF_C_TYPE_UINT64:
+			*(uint64_t *)p = r % 2 ? UINT64_MAX : rnd(s);
+			break;
+		case PROTOBUF_C_TYPE_BOOL:
+			*(protobuf_c_boolean *)p = 1;
+			break;
+		case PROTOBUF_C_TYPE_ENUM:
+			ed = f->descriptor;
+			*(int *)p =
+			    ed->values[1 + r % (ed->n_values - 1)].value;
+			break;
+		case PROTOBUF_C_TYPE_STRING:
+			*(char **)p = rnd_string(s);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* pack(m) == pack(decode_text(encode(m))), byte for byte. */
+static void
+pack_roundtrip(const ProtobufCMessage *m)
+{
+	ProtobufCMessage	*back;
+	struct buf		 b = { 0 };
+	uint8_t			*want, *got;
+	size_t			 n, k;
+	char			 err[PBJSON_ERR_MAX];
+
+	pbjson_encode(m, &b);
+	if (pbjson_decode_text(m->descriptor, b.data, b.len, &back, err,
+	    sizeof(err)) != 0)
+		fail_msg("%s: %s", err, b.data);
+	n = protobuf_c_message_get_packed_size(m);
+	k = protobuf_c_message_get_packed_size(back);
+	assert_int_equal(k, n);
+	want = malloc(n + 1);
+	got = malloc(k + 1);
+	assert_int_equal(protobuf_c_message_pack(m, want), n);
+	assert_int_equal(protobuf_c_message_pack(back, got), k);
+	if (memcmp(want, got, n) != 0)
+		fail_msg("packed bytes differ for %s", b.data);
+	free(want);
+	free(got);
+	protobuf_c_message_free_unpacked(back, NULL);
+	buf_free(&b);
+}
+
+static int
+sim_one(const Msosync__Event *ev, void *arg)
+{
+	(*(size_t *)arg)++;
+	pack_roundtrip(&ev->base);
+	return 0;
+}
+
+static void
+test_roundtrip_property(void **state)
+{
+	const struct sim_params	 p = {
+		.days = 30, .rate = 400, .seed = 7, .end_date = 20261120,
+	};
+	uint64_t		 s = 0x9e3779b97f4a7c15ULL, nev = 0;
+	size_t			 seen = 0, bodies_seen[64] = { 0 };
+
+	(void)state;
+	/* every event a month of a busy clinic sends */
+	assert_int_equal(sim_generate(&p, 1, sim_one, &seen, &nev), 0);
+	assert_true(nev > 10000);
+	assert_int_equal(seen, nev);
+
+	/* and random ones: every body, hostile strings, extreme integers */
+	for (int i = 0; i < 3000; i++) {
+		Msosync__Event	 ev = MSOSYNC__EVENT__INIT;
+		const ProtobufCFieldDescriptor *bf;
+		ProtobufCMessage *body;
+		unsigned	 id = 16 + (unsigned)(i % 14);
+
+		rnd_fill(&ev.base, &s, 0);
+		bf = protobuf_c_message_descriptor_get_field(
+		    &msosync__event__descriptor, id);
+		assert_non_null(bf);
+		body = calloc(1, ((const ProtobufCMessageDescriptor *)
+		    bf->descriptor)->sizeof_message);
+		((const ProtobufCMessageDescriptor *)
+		    bf->descriptor)->message_init(body);
+		rnd_fill(body, &s, 1);
+		ev.body_case = id;
+		*(ProtobufCMessage **)((char *)&ev + bf->offset) = body;
+		pack_roundtrip(&ev.base);
+		bodies_seen[id]++;
+		/* the fill used malloc as protobuf-c would: free it so */
+		{
+			Msosync__Event *heap = malloc(sizeof(ev));
+
+			memcpy(heap, &ev, sizeof(ev));
+			msosync__event__free_unpacked(heap, NULL);
+		}
+	}
+	for (unsigned id = 16; id <= 29; id++)
+		assert_true(bodies_seen[id] > 200);
 }
 
 static void
@@ -785,8 +1575,15 @@ main(void)
 		cmocka_unit_test(test_decoded_values),
 		cmocka_unit_test(test_roundtrip_frame),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_grammar),
 		cmocka_unit_test(test_error_truncated),
-		cmocka_unit_test(test_decode_tree),
+		cmocka_unit_test(test_text_forms),
+		cmocka_unit_test(test_error_mid_message),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_int_limits),
+		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_peek_string),
+		cmocka_unit_test(test_roundtrip_property),
 		cmocka_unit_test(test_time_forms),
 		cmocka_unit_test(test_time_helpers),
 		cmocka_unit_test(test_canonical_output),
