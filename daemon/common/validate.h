@@ -1,6 +1,6 @@
 /*
  * Validation of events as a clinic system submits them (DESIGN §5), and the
- * agent's stamping of what is its to set. Runs after pbjson_decode (or
+ * agent's stamping of what is its to set. Runs after pbjson_decode_text (or
  * after unpacking an ipc SubmitRequest), before anything is journaled.
  *
  *   validate_event: event_id 1-64 printable ASCII bytes; exactly one body;
