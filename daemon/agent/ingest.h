@@ -22,6 +22,7 @@
 
 #include <event2/event.h>
 
+#include "buf.h"
 #include "events.pb-c.h"
 #include "workq.h"
 #include "journal.h"
@@ -66,6 +67,9 @@ struct ingest_req {
 	/* ingest's */
 	char			 *json;		/* body not yet decoded */
 	size_t			  json_len;
+	struct buf		  packed;	/* the events packed, seq left out */
+	size_t			 *at;		/* event i: packed[at[i], at[i+1]) */
+	size_t			 *cut;		/* ... its seq goes at at[i] + cut[i] */
 	struct workq_job	  job;		/* decode and validate */
 	struct ingest		 *in;
 	struct ingest_req	 *next;		/* queue link */
@@ -122,6 +126,14 @@ void	ingest_req_add_event(struct ingest_req *req, Msosync__Event *ev);
 void	ingest_submit(struct ingest *in, struct ingest_req *req);
 
 const struct ingest_stats	*ingest_stats(const struct ingest *in);
+
+/*
+ * An Event's packed bytes with seq (field 4) put back: 'bytes' ('len') is
+ * the event packed with seq 0, 'cut' the length of its fields 1-3. Writes
+ * at most len + 11 bytes to 'out'; returns how many. Exported for tests.
+ */
+size_t	ingest_splice_seq(const char *bytes, size_t len, size_t cut,
+	    uint64_t seq, uint8_t *out);
 
 /*
  * Call fn(arg) after every commit that journaled new events (the sender
