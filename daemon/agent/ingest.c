@@ -45,8 +45,8 @@ struct pending {
  * they run on workers, so they overlap the loop's commits and fsyncs.
  */
 #define INGEST_WORKERS		2
-#define INGEST_INLINE_EVENTS	16	/* smaller requests stay on the loop */
-#define INGEST_INLINE_BYTES	4096
+#define INGEST_INLINE_EVENTS	256	/* smaller requests stay on the loop */
+#define INGEST_INLINE_BYTES	65536
 
 struct ingest {
 	struct event_base	*base;
@@ -223,13 +223,10 @@ ingest_req_new(ingest_done_fn done, void *arg)
 	return req;
 }
 
-void
-ingest_req_free(struct ingest_req **reqp)
+/* Everything a request owns but the request itself. */
+static void
+free_contents(struct ingest_req *req)
 {
-	struct ingest_req	*req = *reqp;
-
-	if (req == NULL)
-		return;
 	for (size_t i = 0; i < req->nevents; i++)
 		protobuf_c_message_free_unpacked(&req->events[i]->base, NULL);
 	for (size_t i = 0; i < req->nerrors; i++) {
@@ -243,8 +240,44 @@ ingest_req_free(struct ingest_req **reqp)
 	buf_free(&req->packed);
 	free(req->at);
 	free(req->cut);
-	free(req);
+}
+
+static void
+free_on_worker(struct workq_job *job)
+{
+	free_contents((struct ingest_req *)((char *)job -
+	    offsetof(struct ingest_req, job)));
+}
+
+/* Back on the loop: the job lives in the request, so it goes last. */
+static void
+freed(struct workq_job *job)
+{
+	free((char *)job - offsetof(struct ingest_req, job));
+}
+
+void
+ingest_req_free(struct ingest_req **reqp)
+{
+	struct ingest_req	*req = *reqp;
+
+	if (req == NULL)
+		return;
 	*reqp = NULL;
+	/*
+	 * Thousands of small frees take the loop a millisecond: a worker does
+	 * them. The request has left the ingest's queue, so nothing else
+	 * holds it.
+	 */
+	if (req->in != NULL && req->in->workers != NULL &&
+	    req->nevents > INGEST_INLINE_EVENTS) {
+		req->job.run = free_on_worker;
+		req->job.done = freed;
+		workq_push(req->in->workers, &req->job);
+	} else {
+		free_contents(req);
+		free(req);
+	}
 }
 
 static void
