@@ -38,7 +38,8 @@ print("%.2f" % r.uniform(float(lo), float(hi)) if "." in lo + hi
 # MAXLINES lines each, sizes drawn from the seed. Sets NCHUNKS.
 make_chunks() {
 	local id=$1 n=$2 max=$3 days=30
-	"$MSOCTL" simulate --days $days --rate $(((n + days - 1) / days + 50)) \
+	# a tenth more than needed: a day's count varies around the rate
+	"$MSOCTL" simulate --days $days --rate $(((n + days - 1) / days * 11 / 10 + 50)) \
 	    --seed $((SEED % 100000 * 10 + id)) \
 	    --end "$(date -u -d yesterday +%F)" >"$T/sim$id.ndjson"
 	head -n "$n" "$T/sim$id.ndjson" >"$T/site$id.ndjson"
