@@ -12,6 +12,11 @@
  * order of events (a ticket's first date, a contract's latest version) is
  * kept so that replaying the same events in the same per-site order gives
  * the same bytes: that is what aggregate_verify relies on.
+ *
+ * The hook works one event at a time, even though every event of a batch
+ * bumps the same day and month keys and most sales look up a ticket and a
+ * client: the store's write-back cache (store.h) sums and keeps those
+ * keys in memory and writes each once a transaction, in key order.
  */
 #include <sys/stat.h>
 

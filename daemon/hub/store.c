@@ -11,6 +11,13 @@
  * cache, changed there, and written once before the commit, so the
  * transaction can be thrown away and redone from the caller's inputs
  * whenever the map has to grow.
+ *
+ * The aggregate dbs are written the same way: a write transaction's
+ * store_txn accessors go through a write-back cache (struct wcache) that
+ * sums counter deltas and keeps every value read or written, and the
+ * touched keys are written once each, in key order, just before the
+ * commit. The hook bumps the same day and month keys for every event of
+ * a batch; without the cache each bump is a get, a copy and a put.
  */
 #include <sys/stat.h>
 
@@ -42,12 +49,73 @@
 #define CHUNK		100000			/* records per read txn */
 #define NAGG		3
 #define MAXKEY		512			/* LMDB: keys up to 511 bytes */
+#define ARENA_BLOCK	((size_t)64 << 10)
+#define ARENA_KEEP	16			/* blocks kept across resets */
+#define WC_BYTES	((size_t)32 << 20)	/* keys and values held */
 
 /* Replication invariants stay checked in release builds. */
 #define INVARIANT(c)	((c) ? (void)0 : invariant(#c, __func__, __LINE__))
 
 static const char *const agg_names[NAGG] = {
 	"rollups", "contracts", "clients"
+};
+
+/*
+ * A bump allocator: everything it handed out goes at once on reset, and
+ * its blocks are kept for the next round, so a steady load allocates
+ * nothing.
+ */
+struct arena {
+	uint8_t		**blk;
+	size_t		 *size;
+	size_t		  nblk, capblk;
+	size_t		  cur;		/* block being filled */
+	size_t		  off;		/* into blk[cur] */
+	size_t		  used;		/* bytes handed out since the reset */
+};
+
+enum { WC_DELTA, WC_VALUE };
+
+/*
+ * One aggregate key touched by the write transaction. A WC_DELTA holds
+ * counter deltas for a key not read yet (its stored value is unknown);
+ * a WC_VALUE holds what the key holds as of now, present or not.
+ */
+struct wentry {
+	uint64_t	 hash;
+	uint64_t	 head;		/* the key's first 8 bytes, BE, padded
+					   with zeros: most compares end here */
+	uint8_t		*key;		/* in the arena */
+	uint8_t		*val;		/* delta: len int64 in host order;
+					   value: len bytes */
+	size_t		 len;
+	size_t		 cap;		/* bytes at val */
+	uint16_t	 klen;
+	uint8_t		 db;		/* index into agg[] */
+	uint8_t		 kind;
+	uint8_t		 present;	/* value: the key exists */
+	uint8_t		 dirty;		/* value: differs from the db */
+};
+
+/*
+ * The write-back cache of the aggregate dbs for the one write transaction
+ * that can be open at a time: open addressing over entries, keys and
+ * values in an arena. Emptied when a transaction starts and after each
+ * flush; flushed before the commit, and early when it reaches max_keys
+ * keys or WC_BYTES bytes.
+ */
+struct wcache {
+	struct wentry	 *e;
+	size_t		  n, cap;
+	uint32_t	 *slot;		/* entry index + 1, 0 when free */
+	size_t		  nslot;	/* a power of two, >= 2 * cap */
+	struct arena	  mem;
+	struct wentry	**order;	/* the flush's sort */
+	uint8_t		 *buf;		/* the flush's sums */
+	size_t		  bufcap;
+	size_t		  max_keys;
+	uint64_t	  flushes;
+	uint64_t	  early;
 };
 
 struct store {
@@ -65,11 +133,15 @@ struct store {
 	int		 broken;	/* a write failed: refuse all writes */
 	store_hook_fn	 hook;
 	void		*hook_arg;
+	struct wcache	 wc;
+	struct arena	 evmem;		/* the event being applied, unpacked */
+	ProtobufCAllocator pb;		/* allocates from evmem */
 };
 
 struct store_txn {
 	struct store	*s;
 	MDB_txn		*txn;
+	struct wcache	*wc;		/* NULL: straight to LMDB */
 	int		 rdonly;
 	int		 mdb_rc;	/* first hard LMDB failure: dead txn */
 };
@@ -311,6 +383,330 @@ write_txn(struct store *s, size_t limit, txn_fn fn, void *arg)
 	rc = xlate(rc);
 	if (rc == MSOSYNC_EPANIC)
 		s->broken = 1;
+	return rc;
+}
+
+static void *
+arena_alloc(struct arena *a, size_t n)
+{
+	uint8_t	*p;
+	size_t	 size;
+
+	n = (n + 15) & ~(size_t)15;
+	while (a->cur < a->nblk && a->off + n > a->size[a->cur]) {
+		a->cur++;
+		a->off = 0;
+	}
+	if (a->cur == a->nblk) {
+		if (a->nblk == a->capblk) {
+			a->capblk = a->capblk ? 2 * a->capblk : 16;
+			a->blk = xrealloc(a->blk, a->capblk *
+			    sizeof(*a->blk));
+			a->size = xrealloc(a->size, a->capblk *
+			    sizeof(*a->size));
+		}
+		size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		a->blk[a->nblk] = xmalloc(size);
+		a->size[a->nblk] = size;
+		a->nblk++;
+		a->off = 0;
+	}
+	p = a->blk[a->cur] + a->off;
+	a->off += n;
+	a->used += n;
+	return p;
+}
+
+/* Hand everything back; keep the first ARENA_KEEP ordinary blocks. */
+static void
+arena_reset(struct arena *a)
+{
+	size_t	kept = 0;
+
+	for (size_t i = 0; i < a->nblk; i++) {
+		if (kept < ARENA_KEEP && a->size[i] == ARENA_BLOCK) {
+			a->blk[kept] = a->blk[i];
+			a->size[kept++] = ARENA_BLOCK;
+		} else
+			free(a->blk[i]);
+	}
+	a->nblk = kept;
+	a->cur = 0;
+	a->off = 0;
+	a->used = 0;
+}
+
+/* Does p lie in memory the arena handed out? */
+static int
+arena_owns(const struct arena *a, const void *p)
+{
+	const uint8_t	*b = p;
+
+	for (size_t i = 0; i < a->nblk; i++)
+		if (b >= a->blk[i] && b < a->blk[i] + a->size[i])
+			return 1;
+	return 0;
+}
+
+static void
+arena_free(struct arena *a)
+{
+	for (size_t i = 0; i < a->nblk; i++)
+		free(a->blk[i]);
+	free(a->blk);
+	free(a->size);
+	memset(a, 0, sizeof(*a));
+}
+
+/* protobuf-c's allocator over the store's event arena. */
+static void *
+pb_alloc(void *arg, size_t n)
+{
+	return arena_alloc(arg, n);
+}
+
+static void
+pb_free(void *arg, void *p)
+{
+	(void)arg;
+	(void)p;	/* the arena goes whole, after each event */
+}
+
+static uint64_t
+wc_hash(unsigned db, const uint8_t *k, size_t n)
+{
+	uint64_t	h = (db + 1) * 0x9e3779b97f4a7c15ULL ^ n, w;
+
+	for (; n >= 8; k += 8, n -= 8) {
+		memcpy(&w, k, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, k, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ h >> 29;
+}
+
+static void
+wc_reset(struct wcache *wc)
+{
+	if (wc->n > 0 && wc->nslot > 0)
+		memset(wc->slot, 0, wc->nslot * sizeof(*wc->slot));
+	wc->n = 0;
+	arena_reset(&wc->mem);
+}
+
+static void
+wc_free(struct wcache *wc)
+{
+	arena_free(&wc->mem);
+	free(wc->e);
+	free(wc->slot);
+	free(wc->order);
+	free(wc->buf);
+	memset(wc, 0, sizeof(*wc));
+}
+
+static struct wentry *
+wc_find(struct wcache *wc, unsigned db, const void *key, size_t klen,
+    uint64_t h)
+{
+	struct wentry	*e;
+	size_t		 i;
+
+	if (wc->n == 0)
+		return NULL;
+	for (i = h & (wc->nslot - 1); wc->slot[i] != 0;
+	    i = (i + 1) & (wc->nslot - 1)) {
+		e = &wc->e[wc->slot[i] - 1];
+		if (e->hash == h && e->db == db && e->klen == klen &&
+		    memcmp(e->key, key, klen) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void
+wc_place(struct wcache *wc, size_t idx)
+{
+	size_t	i;
+
+	for (i = wc->e[idx].hash & (wc->nslot - 1); wc->slot[i] != 0;
+	    i = (i + 1) & (wc->nslot - 1))
+		;
+	wc->slot[i] = (uint32_t)idx + 1;
+}
+
+/* A new entry for a key the cache does not hold; fields left to set. */
+static struct wentry *
+wc_add(struct wcache *wc, unsigned db, const void *key, size_t klen,
+    uint64_t h)
+{
+	struct wentry	*e;
+
+	if (wc->n == wc->cap) {
+		wc->cap = wc->cap ? 2 * wc->cap : 1024;
+		wc->e = xrealloc(wc->e, wc->cap * sizeof(*wc->e));
+		wc->order = xrealloc(wc->order, wc->cap *
+		    sizeof(*wc->order));
+		free(wc->slot);
+		wc->nslot = 2 * wc->cap;
+		wc->slot = xcalloc(wc->nslot, sizeof(*wc->slot));
+		for (size_t i = 0; i < wc->n; i++)
+			wc_place(wc, i);
+	}
+	e = &wc->e[wc->n];
+	memset(e, 0, sizeof(*e));
+	e->hash = h;
+	e->db = (uint8_t)db;
+	e->klen = (uint16_t)klen;
+	e->key = arena_alloc(&wc->mem, klen);
+	memcpy(e->key, key, klen);
+	for (size_t i = 0; i < 8; i++)
+		e->head = e->head << 8 | (i < klen ? e->key[i] : 0);
+	wc_place(wc, wc->n++);
+	return e;
+}
+
+static int
+wc_full(const struct wcache *wc)
+{
+	return wc->n >= wc->max_keys || wc->mem.used >= WC_BYTES;
+}
+
+/* Room for 'len' bytes at e->val; what was there is kept. */
+static void
+wc_room(struct wcache *wc, struct wentry *e, size_t len)
+{
+	uint8_t	*p;
+
+	if (len <= e->cap)
+		return;
+	p = arena_alloc(&wc->mem, len);
+	if (e->cap > 0)
+		memcpy(p, e->val, e->cap);
+	e->val = p;
+	e->cap = len;
+}
+
+/*
+ * out = counters base[0..have) (8 bytes BE each; base may be out itself)
+ * plus deltas d[0..n) in host order, as many counters as the longer of
+ * the two. Sums wrap, as the store's counters do.
+ */
+static void
+wc_sum(uint8_t *out, const void *base, size_t have, const int64_t *d,
+    size_t n)
+{
+	size_t	m = have > n ? have : n;
+
+	if (have > 0 && out != base)
+		memcpy(out, base, have * 8);
+	memset(out + have * 8, 0, (m - have) * 8);
+	for (size_t i = 0; i < n; i++)
+		put64(out + 8 * i, get64(out + 8 * i) + (uint64_t)d[i]);
+}
+
+static int
+wc_cmp(const void *a, const void *b)
+{
+	const struct wentry	*x = *(struct wentry *const *)a;
+	const struct wentry	*y = *(struct wentry *const *)b;
+	size_t			 n;
+	int			 c;
+
+	if (x->db != y->db)
+		return x->db < y->db ? -1 : 1;
+	/* A short key reads as padded with zeros, which memcmp agrees with. */
+	if (x->head != y->head)
+		return x->head < y->head ? -1 : 1;
+	n = x->klen < y->klen ? x->klen : y->klen;
+	if ((c = memcmp(x->key, y->key, n)) != 0)
+		return c;
+	return x->klen < y->klen ? -1 : x->klen > y->klen;
+}
+
+/* A delta entry: read the key once, add, write it back in place. */
+static int
+flush_delta(struct wcache *wc, MDB_cursor *c, const struct wentry *e)
+{
+	MDB_val	k = val(e->key, e->klen), d, v;
+	size_t	have = 0, m;
+	int	rc;
+
+	rc = mdb_cursor_get(c, &k, &d, MDB_SET);
+	if (rc == 0) {
+		if (d.mv_size % 8 != 0)
+			return MSOSYNC_ECORRUPT;
+		have = d.mv_size / 8;
+	} else if (rc != MDB_NOTFOUND)
+		return rc;
+	m = have > e->len ? have : e->len;
+	if (m * 8 > wc->bufcap) {
+		wc->bufcap = m * 8 > 4096 ? m * 8 : 4096;
+		free(wc->buf);
+		wc->buf = xmalloc(wc->bufcap);
+	}
+	/* d points into the map: summed into buf before the put. */
+	wc_sum(wc->buf, have > 0 ? d.mv_data : NULL, have,
+	    (const int64_t *)(const void *)e->val, e->len);
+	v = val(wc->buf, m * 8);
+	k = val(e->key, e->klen);
+	return mdb_cursor_put(c, &k, &v, rc == 0 && have == m ?
+	    MDB_CURRENT : 0);
+}
+
+static int
+flush_value(MDB_cursor *c, const struct wentry *e)
+{
+	MDB_val	k = val(e->key, e->klen), d;
+	int	rc;
+
+	if (e->present) {
+		d = val(e->len > 0 ? e->val : (const void *)"", e->len);
+		return mdb_cursor_put(c, &k, &d, 0);
+	}
+	if ((rc = mdb_cursor_get(c, &k, &d, MDB_SET)) == 0)
+		rc = mdb_cursor_del(c, 0);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * Write every changed key, in (db, key) order, one cursor per db: LMDB
+ * finds a key next to the last one without a search from the root. The
+ * cache is empty afterwards, whatever happened. Returns 0, an LMDB code,
+ * or MSOSYNC_ECORRUPT (a delta for a value that is not counters).
+ */
+static int
+wc_flush(struct store *s, MDB_txn *txn, struct wcache *wc)
+{
+	MDB_cursor	*c = NULL;
+	struct wentry	*e;
+	size_t		 m = 0;
+	int		 db = -1, rc = 0;
+
+	for (size_t i = 0; i < wc->n; i++)
+		if (wc->e[i].kind == WC_DELTA || wc->e[i].dirty)
+			wc->order[m++] = &wc->e[i];
+	if (m > 1)
+		qsort(wc->order, m, sizeof(*wc->order), wc_cmp);
+	for (size_t i = 0; i < m && rc == 0; i++) {
+		e = wc->order[i];
+		if (e->db != db) {
+			mdb_cursor_close(c);
+			c = NULL;
+			db = e->db;
+			if ((rc = mdb_cursor_open(txn, s->agg[db], &c)) != 0)
+				break;
+		}
+		rc = e->kind == WC_DELTA ? flush_delta(wc, c, e) :
+		    flush_value(c, e);
+	}
+	mdb_cursor_close(c);
+	if (wc->n > 0)
+		wc->flushes++;
+	wc_reset(wc);
 	return rc;
 }
 
@@ -617,6 +1013,10 @@ store_open(const char *dir, size_t max_bytes, struct store **out)
 	}
 
 	s = xcalloc(1, sizeof(*s));
+	s->wc.max_keys = STORE_CACHE_KEYS;
+	s->pb.alloc = pb_alloc;
+	s->pb.free = pb_free;
+	s->pb.allocator_data = &s->evmem;
 	s->max_bytes = max_bytes / pg * pg;
 	if (fsize > s->max_bytes) {
 		rc = MSOSYNC_EFULL;
@@ -679,6 +1079,8 @@ store_close(struct store **sp)
 		return;
 	INVARIANT(s->snapshots == 0);
 	mdb_env_close(s->env);
+	wc_free(&s->wc);
+	arena_free(&s->evmem);
 	free(s);
 	*sp = NULL;
 }
@@ -774,6 +1176,14 @@ struct apply_arg {
 	struct site		*sites;		/* this call's cache, <= n */
 	size_t			 nsites;
 	int64_t			 now;
+	/*
+	 * One cursor per db for the whole transaction: a site's records go
+	 * in seq order, and LMDB puts a key next to the cursor's without a
+	 * search from the root.
+	 */
+	MDB_cursor		*events;
+	MDB_cursor		*ids;
+	MDB_cursor		*dups;
 };
 
 static void	say(struct store_batch *, int, const char *, ...)
@@ -830,14 +1240,14 @@ cached_site(struct store *s, MDB_txn *txn, struct apply_arg *a, uint32_t id,
 
 /* hash || event under key, in events or dups; MDB_KEYEXIST if there. */
 static int
-put_record(MDB_txn *txn, MDB_dbi dbi, const uint8_t key[KEY_LEN],
+put_record(MDB_cursor *c, const uint8_t key[KEY_LEN],
     const Msosync__Record *r)
 {
 	MDB_val	k = val(key, KEY_LEN);
 	MDB_val	v = val(NULL, CHAIN_HASH_LEN + r->event.len);
 	int	rc;
 
-	rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+	rc = mdb_cursor_put(c, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
 	if (rc != 0)
 		return rc;
 	memcpy(v.mv_data, r->hash.data, CHAIN_HASH_LEN);
@@ -853,9 +1263,9 @@ put_record(MDB_txn *txn, MDB_dbi dbi, const uint8_t key[KEY_LEN],
  * of this record alone is said in b and *stop set.
  */
 static int
-keep_event(struct store *s, MDB_txn *txn, struct site *st,
-    struct store_batch *b, const Msosync__Record *r, const Msosync__Event *ev,
-    int *stop)
+keep_event(struct store *s, MDB_txn *txn, struct apply_arg *a,
+    struct site *st, struct store_batch *b, const Msosync__Record *r,
+    const Msosync__Event *ev, int *stop)
 {
 	struct store_txn	t;
 	MDB_val			k, v;
@@ -871,13 +1281,13 @@ keep_event(struct store *s, MDB_txn *txn, struct site *st,
 	put64(idv + 4, r->seq);
 	k = val(idk, 4 + idlen);
 	v = val(idv, sizeof(idv));
-	rc = mdb_put(txn, s->ids, &k, &v, MDB_NOOVERWRITE);
+	rc = mdb_cursor_put(a->ids, &k, &v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST) {
 		/*
 		 * Held already (a POS replayed it into a new journal): not an
 		 * event twice, but its record keeps this epoch's chain whole.
 		 */
-		if ((rc = put_record(txn, s->dups, key, r)) == MDB_KEYEXIST)
+		if ((rc = put_record(a->dups, key, r)) == MDB_KEYEXIST)
 			goto clash;
 		if (rc != 0)
 			return rc;
@@ -887,9 +1297,9 @@ keep_event(struct store *s, MDB_txn *txn, struct site *st,
 	}
 	if (rc != 0)
 		return rc;
-	if ((rc = put_record(txn, s->events, key, r)) == MDB_KEYEXIST) {
+	if ((rc = put_record(a->events, key, r)) == MDB_KEYEXIST) {
 		/* Keep ids and events in step: take the id back. */
-		if ((rc = mdb_del(txn, s->ids, &k, NULL)) != 0)
+		if ((rc = mdb_cursor_del(a->ids, 0)) != 0)
 			return rc;
 		goto clash;
 	}
@@ -901,6 +1311,7 @@ keep_event(struct store *s, MDB_txn *txn, struct site *st,
 		return 0;
 	t.s = s;
 	t.txn = txn;
+	t.wc = &s->wc;
 	t.rdonly = 0;
 	t.mdb_rc = 0;
 	rc = s->hook(s->hook_arg, &t, b->site_id, ev);
@@ -955,8 +1366,11 @@ apply_record(struct store *s, MDB_txn *txn, struct apply_arg *a,
 			return 0;
 		}
 	}
-	/* Lenient: unknown fields are kept, so newer agents get through. */
-	ev = msosync__event__unpack(NULL, r->event.len, r->event.data);
+	/*
+	 * Lenient: unknown fields are kept, so newer agents get through.
+	 * Unpacked into the event arena, emptied as the event is done with.
+	 */
+	ev = msosync__event__unpack(&s->pb, r->event.len, r->event.data);
 	if (ev == NULL) {
 		say(b, MSOSYNC_EPROTO, "seq %" PRIu64 ": the event does not "
 		    "decode", r->seq);
@@ -979,7 +1393,7 @@ apply_record(struct store *s, MDB_txn *txn, struct apply_arg *a,
 		goto done;
 	}
 	*stop = 0;
-	if ((rc = keep_event(s, txn, st, b, r, ev, stop)) != 0 || *stop)
+	if ((rc = keep_event(s, txn, a, st, b, r, ev, stop)) != 0 || *stop)
 		goto done;
 	if (st->resync) {
 		/* The operator's decision: the chain goes on from here. */
@@ -989,8 +1403,7 @@ apply_record(struct store *s, MDB_txn *txn, struct apply_arg *a,
 	st->hwm = r->seq;
 	memcpy(st->head, r->hash.data, CHAIN_HASH_LEN);
 done:
-	if (ev != NULL)
-		msosync__event__free_unpacked(ev, NULL);
+	arena_reset(&s->evmem);
 	return rc;
 }
 
@@ -1041,16 +1454,30 @@ apply_all(struct store *s, MDB_txn *txn, void *arg)
 
 	/* Maybe a second run after the map grew: start from scratch. */
 	drop_cache(a);
+	wc_reset(&s->wc);
 	for (size_t i = 0; i < a->n; i++)
 		reset(&a->b[i]);
+	a->events = a->ids = a->dups = NULL;
+	if ((rc = mdb_cursor_open(txn, s->events, &a->events)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->ids, &a->ids)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->dups, &a->dups)) != 0)
+		goto done;
 	for (size_t i = 0; i < a->n; i++)
 		if ((rc = apply_batch(s, txn, a, &a->b[i])) != 0)
-			return rc;
+			goto done;
+	/* The aggregates, each key written once. */
+	if ((rc = wc_flush(s, txn, &s->wc)) != 0)
+		goto done;
 	for (size_t i = 0; i < a->nsites; i++)
 		if (a->sites[i].dirty &&
 		    (rc = site_save(s, txn, &a->sites[i])) != 0)
-			return rc;
-	return 0;
+			goto done;
+done:
+	mdb_cursor_close(a->events);
+	mdb_cursor_close(a->ids);
+	mdb_cursor_close(a->dups);
+	a->events = a->ids = a->dups = NULL;
+	return rc;
 }
 
 int
@@ -1189,20 +1616,22 @@ done:
 }
 
 /*
- * The accessors' common entry: the db by name, the key's size, and a
- * transaction a failed put has not killed already.
+ * The accessors' common entry: the db by name (*db its index), the key's
+ * size, and a transaction a failed put has not killed already.
  */
 static int
-agg_dbi(struct store_txn *t, const char *db, size_t klen, MDB_dbi *dbi)
+agg_dbi(struct store_txn *t, const char *name, size_t klen, unsigned *db)
 {
 	if (t->mdb_rc != 0)
 		return xlate(t->mdb_rc);
-	if (db == NULL || klen == 0 ||
+	if (name == NULL || klen == 0 ||
 	    klen > (size_t)mdb_env_get_maxkeysize(t->s->env))
 		return MSOSYNC_EINVAL;
-	for (size_t i = 0; i < NAGG; i++)
-		if (strcmp(db, agg_names[i]) == 0) {
-			*dbi = t->s->agg[i];
+	/* Called for every counter: one strcmp, not three. */
+	for (unsigned i = 0; i < NAGG; i++)
+		if (name[0] == agg_names[i][0] && name[1] == agg_names[i][1] &&
+		    strcmp(name, agg_names[i]) == 0) {
+			*db = i;
 			return 0;
 		}
 	return MSOSYNC_EINVAL;
@@ -1217,21 +1646,153 @@ txn_rc(struct store_txn *t, int rc)
 	return xlate(rc);
 }
 
+/*
+ * Make room for one more key: at the bound, write out what the cache
+ * holds (only from a write: the pointers store_txn_get gave stay valid
+ * until then).
+ */
+static int
+wc_make_room(struct store_txn *t)
+{
+	int	rc;
+
+	if (!wc_full(t->wc))
+		return 0;
+	t->wc->early++;
+	if ((rc = wc_flush(t->s, t->txn, t->wc)) != 0)
+		return txn_rc(t, rc);
+	return 0;
+}
+
+/* Cache what the db holds for a key the cache does not hold. */
+static int
+wc_load(struct store_txn *t, unsigned db, const void *key, size_t klen,
+    uint64_t h, struct wentry **out)
+{
+	struct wentry	*e;
+	MDB_val		 k = val(key, klen), v;
+	int		 rc;
+
+	rc = mdb_get(t->txn, t->s->agg[db], &k, &v);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return txn_rc(t, rc);
+	e = wc_add(t->wc, db, key, klen, h);
+	e->kind = WC_VALUE;
+	if (rc == 0) {
+		e->present = 1;
+		wc_room(t->wc, e, v.mv_size);
+		if (v.mv_size > 0)
+			memcpy(e->val, v.mv_data, v.mv_size);
+		e->len = v.mv_size;
+	}
+	*out = e;
+	return 0;
+}
+
+/* Turn a delta entry into a value: read the key, add the deltas. */
+static int
+wc_resolve(struct store_txn *t, struct wentry *e)
+{
+	const int64_t	*d = (const int64_t *)(const void *)e->val;
+	uint8_t		*p;
+	MDB_val		 k = val(e->key, e->klen), v;
+	size_t		 have = 0, m;
+	int		 rc;
+
+	rc = mdb_get(t->txn, t->s->agg[e->db], &k, &v);
+	if (rc == 0) {
+		if (v.mv_size % 8 != 0)
+			return MSOSYNC_ECORRUPT;
+		have = v.mv_size / 8;
+	} else if (rc != MDB_NOTFOUND)
+		return txn_rc(t, rc);
+	m = have > e->len ? have : e->len;
+	p = arena_alloc(&t->wc->mem, m * 8);
+	wc_sum(p, have > 0 ? v.mv_data : NULL, have, d, e->len);
+	e->val = p;
+	e->cap = m * 8;
+	e->len = m * 8;
+	e->kind = WC_VALUE;
+	e->present = 1;
+	e->dirty = 1;
+	return 0;
+}
+
+/*
+ * d[0..n) += delta[0..n), wrapping. Every event adds a whole day's vector
+ * twice: four at a time, which the compiler turns into vector adds.
+ */
+static void
+wc_add_deltas(uint64_t *restrict d, const int64_t *restrict delta, size_t n)
+{
+	size_t	j = 0;
+
+	for (; j + 4 <= n; j += 4) {
+		d[j] += (uint64_t)delta[j];
+		d[j + 1] += (uint64_t)delta[j + 1];
+		d[j + 2] += (uint64_t)delta[j + 2];
+		d[j + 3] += (uint64_t)delta[j + 3];
+	}
+	for (; j < n; j++)
+		d[j] += (uint64_t)delta[j];
+}
+
+/* Add deltas to a value entry, as store_txn_add_i64 says. */
+static int
+wc_add_value(struct wcache *wc, struct wentry *e, const int64_t *delta,
+    size_t n)
+{
+	size_t	have, m;
+
+	if (e->present && e->len % 8 != 0)
+		return MSOSYNC_ECORRUPT;
+	have = e->present ? e->len / 8 : 0;
+	m = have > n ? have : n;
+	if (m == 0)
+		return MSOSYNC_EINVAL;
+	wc_room(wc, e, m * 8);
+	wc_sum(e->val, e->val, have, delta, n);
+	e->len = m * 8;
+	e->present = 1;
+	e->dirty = 1;
+	return 0;
+}
+
 int
 store_txn_get(struct store_txn *t, const char *db, const void *key,
     size_t klen, const void **valp, size_t *vlen)
 {
-	MDB_dbi	dbi;
-	MDB_val	k, v;
-	int	rc;
+	struct wentry	*e = NULL;
+	MDB_val		 k, v;
+	uint64_t	 h = 0;
+	unsigned	 i;
+	int		 rc;
 
-	if ((rc = agg_dbi(t, db, klen, &dbi)) != 0)
+	if ((rc = agg_dbi(t, db, klen, &i)) != 0)
 		return rc;
-	k = val(key, klen);
-	if ((rc = mdb_get(t->txn, dbi, &k, &v)) != 0)
-		return txn_rc(t, rc);
-	*valp = v.mv_data;
-	*vlen = v.mv_size;
+	if (t->wc != NULL) {
+		h = wc_hash(i, key, klen);
+		e = wc_find(t->wc, i, key, klen, h);
+	}
+	if (e == NULL && (t->wc == NULL || wc_full(t->wc))) {
+		/* Nothing pending for it: the db says. */
+		k = val(key, klen);
+		if ((rc = mdb_get(t->txn, t->s->agg[i], &k, &v)) != 0)
+			return txn_rc(t, rc);
+		*valp = v.mv_data;
+		*vlen = v.mv_size;
+		return 0;
+	}
+	if (e == NULL)
+		rc = wc_load(t, i, key, klen, h, &e);
+	else if (e->kind == WC_DELTA)
+		rc = wc_resolve(t, e);
+	if (rc != 0)
+		return rc;
+	if (!e->present)
+		return MSOSYNC_ENOTFOUND;
+	*valp = e->len > 0 ? e->val : (const void *)"";
+	*vlen = e->len;
 	return 0;
 }
 
@@ -1239,49 +1800,88 @@ int
 store_txn_put(struct store_txn *t, const char *db, const void *key,
     size_t klen, const void *value, size_t vlen)
 {
-	MDB_dbi	dbi;
-	MDB_val	k, v;
-	int	rc;
+	struct wentry	*e;
+	MDB_val		 k, v;
+	uint64_t	 h;
+	unsigned	 i;
+	void		*copy = NULL;
+	int		 rc;
 
-	if ((rc = agg_dbi(t, db, klen, &dbi)) != 0)
+	if ((rc = agg_dbi(t, db, klen, &i)) != 0)
 		return rc;
 	if (t->rdonly)
 		return -EROFS;
-	k = val(key, klen);
-	v = val(value, vlen);
-	return txn_rc(t, mdb_put(t->txn, dbi, &k, &v, 0));
+	if (t->wc == NULL) {
+		k = val(key, klen);
+		v = val(value, vlen);
+		return txn_rc(t, mdb_put(t->txn, t->s->agg[i], &k, &v, 0));
+	}
+	h = wc_hash(i, key, klen);
+	if ((e = wc_find(t->wc, i, key, klen, h)) == NULL) {
+		if (wc_full(t->wc) && vlen > 0 &&
+		    arena_owns(&t->wc->mem, value)) {
+			/* What store_txn_get gave: the flush frees it. */
+			copy = xmalloc(vlen);
+			value = memcpy(copy, value, vlen);
+		}
+		if ((rc = wc_make_room(t)) != 0) {
+			free(copy);
+			return rc;
+		}
+		e = wc_add(t->wc, i, key, klen, h);
+	}
+	/* value may be what store_txn_get gave for this very key */
+	wc_room(t->wc, e, vlen);
+	if (vlen > 0)
+		memmove(e->val, value, vlen);
+	free(copy);
+	e->len = vlen;
+	e->kind = WC_VALUE;
+	e->present = 1;
+	e->dirty = 1;
+	return 0;
 }
 
 int
 store_txn_del(struct store_txn *t, const char *db, const void *key,
     size_t klen)
 {
-	MDB_dbi	dbi;
-	MDB_val	k;
-	int	rc;
+	struct wentry	*e = NULL;
+	MDB_val		 k;
+	unsigned	 i;
+	int		 rc;
 
-	if ((rc = agg_dbi(t, db, klen, &dbi)) != 0)
+	if ((rc = agg_dbi(t, db, klen, &i)) != 0)
 		return rc;
 	if (t->rdonly)
 		return -EROFS;
-	k = val(key, klen);
-	return txn_rc(t, mdb_del(t->txn, dbi, &k, NULL));
+	if (t->wc != NULL)
+		e = wc_find(t->wc, i, key, klen, wc_hash(i, key, klen));
+	if (e == NULL) {
+		/* Nothing pending for it: straight to the db. */
+		k = val(key, klen);
+		return txn_rc(t, mdb_del(t->txn, t->s->agg[i], &k, NULL));
+	}
+	if (e->kind == WC_DELTA && (rc = wc_resolve(t, e)) != 0)
+		return rc;
+	if (!e->present)
+		return MSOSYNC_ENOTFOUND;
+	e->present = 0;
+	e->len = 0;
+	e->dirty = 1;
+	return 0;
 }
 
-int
-store_txn_add_i64(struct store_txn *t, const char *db, const void *key,
-    size_t klen, const int64_t *delta, size_t n)
+/* The immediate form, for a transaction without the cache. */
+static int
+add_now(struct store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
+    const int64_t *delta, size_t n)
 {
-	MDB_dbi	 dbi;
 	MDB_val	 k, v;
 	uint8_t	 small[32 * 8], *buf;
 	size_t	 have = 0, m;
 	int	 rc;
 
-	if ((rc = agg_dbi(t, db, klen, &dbi)) != 0)
-		return rc;
-	if (t->rdonly)
-		return -EROFS;
 	k = val(key, klen);
 	rc = mdb_get(t->txn, dbi, &k, &v);
 	if (rc == 0) {
@@ -1294,17 +1894,69 @@ store_txn_add_i64(struct store_txn *t, const char *db, const void *key,
 	if (m == 0)
 		return MSOSYNC_EINVAL;
 	buf = m <= sizeof(small) / 8 ? small : xmalloc(m * 8);
-	/* v points into the map: copy it out before the put. */
-	if (have > 0)
-		memcpy(buf, v.mv_data, have * 8);
-	memset(buf + have * 8, 0, (m - have) * 8);
-	for (size_t i = 0; i < n; i++)
-		put64(buf + 8 * i, get64(buf + 8 * i) + (uint64_t)delta[i]);
+	/* v points into the map: summed into buf before the put. */
+	wc_sum(buf, have > 0 ? v.mv_data : NULL, have, delta, n);
 	v = val(buf, m * 8);
 	rc = txn_rc(t, mdb_put(t->txn, dbi, &k, &v, 0));
 	if (buf != small)
 		free(buf);
 	return rc;
+}
+
+int
+store_txn_add_i64(struct store_txn *t, const char *db, const void *key,
+    size_t klen, const int64_t *delta, size_t n)
+{
+	struct wentry	*e;
+	uint64_t	 h;
+	unsigned	 i;
+	int		 rc;
+
+	if ((rc = agg_dbi(t, db, klen, &i)) != 0)
+		return rc;
+	if (t->rdonly)
+		return -EROFS;
+	if (t->wc == NULL)
+		return add_now(t, t->s->agg[i], key, klen, delta, n);
+	h = wc_hash(i, key, klen);
+	if ((e = wc_find(t->wc, i, key, klen, h)) == NULL) {
+		if ((rc = wc_make_room(t)) != 0)
+			return rc;
+		if (n == 0) {
+			/* Nothing to add: only what the db holds decides. */
+			if ((rc = wc_load(t, i, key, klen, h, &e)) != 0)
+				return rc;
+			return wc_add_value(t->wc, e, delta, n);
+		}
+		e = wc_add(t->wc, i, key, klen, h);
+		e->kind = WC_DELTA;
+		wc_room(t->wc, e, n * 8);
+		memcpy(e->val, delta, n * 8);
+		e->len = n;
+		return 0;
+	}
+	if (e->kind == WC_VALUE)
+		return wc_add_value(t->wc, e, delta, n);
+	if (n > e->len) {
+		wc_room(t->wc, e, n * 8);
+		memset(e->val + e->len * 8, 0, (n - e->len) * 8);
+		e->len = n;
+	}
+	wc_add_deltas((uint64_t *)(void *)e->val, delta, n);
+	return 0;
+}
+
+void
+store_set_cache_max(struct store *s, size_t keys)
+{
+	s->wc.max_keys = keys > 0 ? keys : STORE_CACHE_KEYS;
+}
+
+void
+store_cache_stats(const struct store *s, struct store_cache_stats *out)
+{
+	out->flushes = s->wc.flushes;
+	out->early = s->wc.early;
 }
 
 int
@@ -1333,14 +1985,18 @@ store_txn_scan(struct store_txn *t, const char *db, const void *prefix,
     size_t plen, store_scan_fn fn, void *arg)
 {
 	MDB_cursor	*c = NULL;
-	MDB_dbi		 dbi;
 	MDB_val		 k, v;
+	unsigned	 i;
 	int		 rc, ret = 0;
 
 	/* An empty prefix is every key: check the db name alone. */
-	if ((rc = agg_dbi(t, db, plen > 0 ? plen : 1, &dbi)) != 0)
+	if ((rc = agg_dbi(t, db, plen > 0 ? plen : 1, &i)) != 0)
 		return rc;
-	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0)
+	/* The walk reads the db itself: what is pending goes there first. */
+	if (t->wc != NULL && t->wc->n > 0 &&
+	    (rc = wc_flush(t->s, t->txn, t->wc)) != 0)
+		return txn_rc(t, rc);
+	if ((rc = mdb_cursor_open(t->txn, t->s->agg[i], &c)) != 0)
 		goto done;
 	k = val(prefix, plen);
 	rc = mdb_cursor_get(c, &k, &v, plen > 0 ? MDB_SET_RANGE : MDB_FIRST);
@@ -1373,6 +2029,7 @@ store_read(struct store *s, int (*fn)(void *arg, struct store_txn *t),
 		return xlate(rc);
 	t.s = s;
 	t.txn = txn;
+	t.wc = NULL;
 	t.rdonly = 1;
 	t.mdb_rc = 0;
 	s->snapshots++;
@@ -1724,7 +2381,7 @@ verify_records(struct verify *v)
 	MDB_cursor	*c[2] = { NULL, NULL };
 	MDB_val		 k[2], d[2];
 	uint8_t		 saved[2][MAXKEY];
-	size_t		 slen[2], since = 0;
+	size_t		 slen[2] = { 0, 0 }, since = 0;
 	int		 r[2], rc, i;
 
 	if ((rc = mdb_cursor_open(v->txn, v->s->events, &c[0])) != 0 ||
@@ -1948,11 +2605,17 @@ static int
 user_write_txn(struct store *s, MDB_txn *txn, void *arg)
 {
 	struct user_write	*w = arg;
-	struct store_txn	 t = { s, txn, 0, 0 };
-	int			 rc = w->fn(w->arg, &t);
+	struct store_txn	 t = { s, txn, &s->wc, 0, 0 };
+	int			 rc;
 
+	wc_reset(&s->wc);
+	rc = w->fn(w->arg, &t);
 	/* a failed put kills the txn, whatever fn made of it */
-	return t.mdb_rc != 0 ? t.mdb_rc : rc;
+	if (t.mdb_rc != 0)
+		return t.mdb_rc;
+	if (rc == 0)
+		rc = wc_flush(s, txn, &s->wc);
+	return rc;
 }
 
 int

@@ -161,19 +161,29 @@ void	store_set_hook(struct store *s, store_hook_fn fn, void *arg);
 
 /*
  * Generic access to the aggregates' dbs, named "rollups", "contracts" or
- * "clients", inside the hook's transaction or store_read's. Keys are 1 to
- * 511 bytes. Every function returns, besides what it lists,
+ * "clients", inside the hook's transaction, store_write's or store_read's.
+ * Keys are 1 to 511 bytes. Every function returns, besides what it lists,
  * MSOSYNC_EINVAL (unknown db, bad key size), MSOSYNC_ECORRUPT, or
  * MSOSYNC_EPANIC; MSOSYNC_EFULL from a write means the transaction will be
  * redone after the map grows. After any such failure the transaction is
  * dead: the hook should return the code it got, and store_apply aborts
  * the transaction whatever the hook returns.
+ *
+ * In a write transaction these go through the store's write-back cache:
+ * a key is read from the db at most once, what is written stays in memory,
+ * and every changed key is written once, in key order, when the
+ * transaction ends (store_apply's and store_write's commit), or earlier
+ * when the cache holds store_set_cache_max keys or 32 MiB. Every call
+ * sees what earlier calls of the transaction did. A write that fails
+ * there (MSOSYNC_EFULL, MSOSYNC_ECORRUPT, ...) is returned by store_apply
+ * or store_write, with nothing committed, or by the call that made the
+ * cache write early.
  */
 
 /*
  * Look key up. On 0, *val and *vlen give the value; it points into the
- * map and stays valid only until the next write in this transaction or
- * its end. Returns 0 or MSOSYNC_ENOTFOUND.
+ * map or the cache and stays valid only until the next write in this
+ * transaction or its end. Returns 0 or MSOSYNC_ENOTFOUND.
  */
 int	store_txn_get(struct store_txn *t, const char *db, const void *key,
 	    size_t klen, const void **val, size_t *vlen)
@@ -191,8 +201,11 @@ int	store_txn_del(struct store_txn *t, const char *db, const void *key,
  * delta[0..n) to it, creating it with zeros, or extending a shorter one
  * with zeros, first. Counters past n are kept as they are (so a later
  * version may add counters at the end). Sums wrap modulo 2^64.
+ * In a write transaction the deltas of a key not read yet are only summed
+ * in the cache: the key is read and written once, at the end.
  * Returns 0, MSOSYNC_EFULL, -EROFS, or MSOSYNC_ECORRUPT (a value that is
- * not a whole number of counters).
+ * not a whole number of counters: from this call when the transaction
+ * has read the key, else from the end of the transaction).
  */
 int	store_txn_add_i64(struct store_txn *t, const char *db, const void *key,
 	    size_t klen, const int64_t *delta, size_t n)
@@ -208,13 +221,30 @@ int	store_txn_get_i64(struct store_txn *t, const char *db, const void *key,
 /*
  * Call fn for each key that starts with prefix[0..plen) (plen 0: every
  * key), in key order, until fn returns nonzero. The pointers are valid
- * only during that call; fn must not write the db being scanned.
+ * only during that call; fn must not write the db being scanned. In a
+ * write transaction the cache is written out first.
  * Returns 0, fn's nonzero value, or an error.
  */
 typedef int (*store_scan_fn)(void *arg, const void *key, size_t klen,
     const void *val, size_t vlen);
 int	store_txn_scan(struct store_txn *t, const char *db, const void *prefix,
 	    size_t plen, store_scan_fn fn, void *arg);
+
+/*
+ * The write-back cache's bound: at most 'keys' keys (0: the default) are
+ * held before they are written early. For tests and tuning; a smaller
+ * bound only costs time.
+ */
+#define STORE_CACHE_KEYS	65536
+void	store_set_cache_max(struct store *s, size_t keys);
+
+/* What the cache did since store_open. */
+struct store_cache_stats {
+	uint64_t	flushes;	/* write-outs, the early ones too */
+	uint64_t	early;		/* at the bound, before the commit */
+};
+void	store_cache_stats(const struct store *s,
+	    struct store_cache_stats *out);
 
 /*
  * Run fn in one read-only transaction (one consistent snapshot) for the

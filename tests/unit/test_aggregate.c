@@ -15,6 +15,14 @@
  * Then the edges: voids that must take nothing (a second void, a void of
  * a void, of an unknown id), ids too long for a key, and a contract
  * amended in a new epoch whose seqs start again at 1.
+ *
+ * Last, the store's write-back cache under the hook: events held back and
+ * applied in ONE store_apply (one transaction) must leave every key and
+ * value exactly as applying them one transaction each does, with the
+ * cache bound at its default and at 2 keys (written out early again and
+ * again); with exact values for a day key hit hundreds of times, keys
+ * whose counters come back to 0 and go, and voids of events of the same
+ * transaction.
  */
 #include <sys/stat.h>
 
@@ -57,6 +65,15 @@ struct stream {
 	int		hello;
 };
 
+/* A record emit held back, for apply_held. */
+struct held {
+	uint32_t	 site;
+	uint64_t	 seq;
+	uint8_t		*buf;
+	size_t		 len;
+	uint8_t		 hash[CHAIN_HASH_LEN];
+};
+
 struct fx {
 	char		 root[64];
 	char		 dir[128];
@@ -65,6 +82,9 @@ struct fx {
 	struct sites	*sites;
 	char		 pub[NSITES][KEYS_Z85_LEN + 1];
 	struct stream	 st[NSITES + 1];
+	int		 hold;		/* emit holds records back */
+	struct held	*held;
+	size_t		 nheld, capheld;
 };
 
 
@@ -104,6 +124,9 @@ teardown(void **state)
 	store_close(&fx->s);
 	sites_free(&fx->sites);
 	testutil_rm_rf(fx->root);
+	for (size_t i = 0; i < fx->nheld; i++)
+		free(fx->held[i].buf);
+	free(fx->held);
 	free(fx);
 	return 0;
 }
@@ -173,6 +196,24 @@ emit(struct fx *fx, uint32_t site, const char *id, uint32_t date,
 	msosync__event__pack(ev, buf);
 	r.event.data = buf;
 	chain_hash(st->head, r.seq, buf, r.event.len, hash);
+	if (fx->hold) {
+		struct held	*h;
+
+		if (fx->nheld == fx->capheld) {
+			fx->capheld = fx->capheld ? 2 * fx->capheld : 64;
+			fx->held = realloc(fx->held,
+			    fx->capheld * sizeof(*fx->held));
+			assert_non_null(fx->held);
+		}
+		h = &fx->held[fx->nheld++];
+		h->site = site;
+		h->seq = r.seq;
+		h->buf = buf;
+		h->len = r.event.len;
+		memcpy(h->hash, hash, CHAIN_HASH_LEN);
+		memcpy(st->head, hash, CHAIN_HASH_LEN);
+		return;
+	}
 	r.hash.data = hash;
 	r.hash.len = CHAIN_HASH_LEN;
 	memset(&b, 0, sizeof(b));
@@ -1587,6 +1628,454 @@ test_new_epoch(void **state)
 	assert_int_equal(rc, 0);
 }
 
+/*
+ * Apply every held record in one store_apply: one transaction, a batch
+ * for each run of one site's records.
+ */
+static void
+apply_held(struct fx *fx)
+{
+	Msosync__Record		 *r;
+	const Msosync__Record	**rp;
+	struct store_batch	 *b;
+	size_t			  nb = 0;
+
+	r = calloc(fx->nheld, sizeof(*r));
+	rp = calloc(fx->nheld, sizeof(*rp));
+	b = calloc(fx->nheld, sizeof(*b));
+	assert_true(r != NULL && rp != NULL && b != NULL);
+	for (size_t i = 0; i < fx->nheld; i++) {
+		msosync__record__init(&r[i]);
+		r[i].seq = fx->held[i].seq;
+		r[i].event.data = fx->held[i].buf;
+		r[i].event.len = fx->held[i].len;
+		r[i].hash.data = fx->held[i].hash;
+		r[i].hash.len = CHAIN_HASH_LEN;
+		rp[i] = &r[i];
+		if (nb == 0 || b[nb - 1].site_id != fx->held[i].site) {
+			b[nb].site_id = fx->held[i].site;
+			b[nb].epoch = fx->st[fx->held[i].site].epoch;
+			b[nb].rec = &rp[i];
+			nb++;
+		}
+		b[nb - 1].nrec++;
+	}
+	assert_int_equal(store_apply(fx->s, b, nb), 0);
+	for (size_t i = 0; i < nb; i++) {
+		if (b[i].result != 0)
+			fprintf(stderr, "apply_held: %s\n", b[i].message);
+		assert_int_equal(b[i].result, 0);
+		assert_int_equal(b[i].applied, b[i].nrec);
+	}
+	for (size_t i = 0; i < fx->nheld; i++)
+		free(fx->held[i].buf);
+	fx->nheld = 0;
+	free(r);
+	free(rp);
+	free(b);
+}
+
+/* Start over in a new, empty store under the same root. */
+static void
+fresh_store(struct fx *fx, const char *name)
+{
+	store_close(&fx->s);
+	snprintf(fx->dir, sizeof(fx->dir), "%s/%s", fx->root, name);
+	assert_int_equal(store_open(fx->dir, 64 * MIB, &fx->s), 0);
+	aggregate_attach(fx->s);
+	for (int i = 1; i <= NSITES; i++) {
+		fx->st[i].seq = 0;
+		fx->st[i].hello = 0;
+		memcpy(fx->st[i].head, chain_genesis, CHAIN_HASH_LEN);
+	}
+}
+
+/* Every aggregate key and value of a store, in key order, as bytes. */
+struct dump {
+	uint8_t	*p;
+	size_t	 n, cap;
+	size_t	 keys;
+};
+
+static void
+dump_bytes(struct dump *d, const void *p, size_t n)
+{
+	if (d->n + n > d->cap) {
+		while (d->n + n > d->cap)
+			d->cap = d->cap ? 2 * d->cap : 4096;
+		d->p = realloc(d->p, d->cap);
+		assert_non_null(d->p);
+	}
+	if (n > 0)
+		memcpy(d->p + d->n, p, n);
+	d->n += n;
+}
+
+static int
+dump_key(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	struct dump	*d = arg;
+
+	dump_bytes(d, &klen, sizeof(klen));
+	dump_bytes(d, key, klen);
+	dump_bytes(d, &vlen, sizeof(vlen));
+	dump_bytes(d, val, vlen);
+	d->keys++;
+	return 0;
+}
+
+static int
+dump_dbs(void *arg, struct store_txn *t)
+{
+	static const char *const	dbs[] = {
+		"rollups", "contracts", "clients"
+	};
+	int				rc;
+
+	for (size_t i = 0; i < 3; i++) {
+		dump_bytes(arg, dbs[i], strlen(dbs[i]) + 1);
+		if ((rc = store_txn_scan(t, dbs[i], NULL, 0, dump_key,
+		    arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+dump_store(struct store *s, struct dump *d)
+{
+	memset(d, 0, sizeof(*d));
+	assert_int_equal(store_read(s, dump_dbs, d), 0);
+}
+
+/*
+ * Run gen one event a transaction into a store, then again held back into
+ * a fresh one and applied in one transaction with the cache bound at
+ * 'cache_max' (0: the default): the two stores' aggregates must be the
+ * same bytes. fx->s is the one-transaction store afterwards.
+ */
+static void
+one_txn_same(struct fx *fx, void (*gen)(struct fx *), size_t cache_max,
+    struct store_cache_stats *stats)
+{
+	struct dump	a, b;
+	uint64_t	keys = 0;
+
+	gen(fx);
+	dump_store(fx->s, &a);
+	fresh_store(fx, "one-txn");
+	store_set_cache_max(fx->s, cache_max);
+	fx->hold = 1;
+	gen(fx);
+	fx->hold = 0;
+	apply_held(fx);
+	store_cache_stats(fx->s, stats);
+	dump_store(fx->s, &b);
+	assert_true(a.keys > 0);
+	assert_int_equal(b.keys, a.keys);
+	assert_int_equal(b.n, a.n);
+	assert_memory_equal(b.p, a.p, a.n);
+	free(a.p);
+	free(b.p);
+	assert_int_equal(aggregate_verify(fx->s, fx->root, NULL, NULL, &keys),
+	    0);
+	assert_int_equal(keys, a.keys);
+}
+
+/* Counter 'c' of a D or M key (0 when the key is not there). */
+struct counter_arg {
+	uint8_t	key[AGG_KEY_MAX];
+	size_t	klen;
+	int64_t	v[AGG_NCOUNTERS];
+	int	rc;
+};
+
+static int
+read_key(void *arg, struct store_txn *t)
+{
+	struct counter_arg	*c = arg;
+
+	c->rc = store_txn_get_i64(t, c->key[0] == AGG_KEY_TICKET ||
+	    c->key[0] == AGG_KEY_CLIENT ? "clients" : "rollups", c->key,
+	    c->klen, c->v, AGG_NCOUNTERS);
+	return 0;
+}
+
+static int64_t
+counter(struct fx *fx, int type, uint32_t site, uint32_t when, int c)
+{
+	struct counter_arg	a;
+
+	memset(&a, 0, sizeof(a));
+	a.klen = aggregate_key(a.key, type, site, when);
+	assert_int_equal(store_read(fx->s, read_key, &a), 0);
+	return a.v[c];
+}
+
+/* A T or C key's {first date, live sales}; rc MSOSYNC_ENOTFOUND if gone. */
+static int
+first_seen_of(struct fx *fx, int type, uint32_t site, const char *id,
+    int64_t v[2])
+{
+	struct counter_arg	a;
+
+	memset(&a, 0, sizeof(a));
+	a.klen = aggregate_key(a.key, type, site, 0);
+	a.klen = aggregate_key_str(a.key, a.klen, id, 1);
+	assert_int_equal(store_read(fx->s, read_key, &a), 0);
+	v[0] = a.v[0];
+	v[1] = a.v[1];
+	return a.rc;
+}
+
+static int
+count_one(void *arg, const void *key, size_t klen, const void *val,
+    size_t vlen)
+{
+	(void)key;
+	(void)klen;
+	(void)val;
+	(void)vlen;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+struct prefix_arg {
+	uint8_t	prefix[5];
+	size_t	n;
+};
+
+static int
+count_prefix(void *arg, struct store_txn *t)
+{
+	struct prefix_arg	*p = arg;
+
+	return store_txn_scan(t, "rollups", p->prefix, sizeof(p->prefix),
+	    count_one, &p->n);
+}
+
+/* How many rollup keys of this type the site has. */
+static size_t
+keys_of(struct fx *fx, int type, uint32_t site)
+{
+	struct prefix_arg	p;
+
+	memset(&p, 0, sizeof(p));
+	aggregate_key(p.prefix, type, site, 0);
+	assert_int_equal(store_read(fx->s, count_prefix, &p), 0);
+	return p.n;
+}
+
+static void
+golden_sites(struct fx *fx)
+{
+	load_golden_sites(fx);
+	golden(fx);
+}
+
+/* The golden month in one transaction is the golden month. */
+static void
+test_one_txn_golden(void **state)
+{
+	struct fx			*fx = *state;
+	struct store_cache_stats	 st;
+	json_t				*doc;
+
+	one_txn_same(fx, golden_sites, 0, &st);
+	assert_int_equal(st.flushes, 1);
+	assert_int_equal(st.early, 0);
+	doc = report(fx, QUERY_KPIS, 20261101, 20261130, 0, QUERY_BY_SITE);
+	expect_kpis(row_at(doc, 0), &site1_nov);
+	expect_kpis(row_at(doc, 1), &site2_nov);
+	json_decref(doc);
+}
+
+/* And so it is with a cache of 2 keys, written out early all along. */
+static void
+test_one_txn_tiny_cache(void **state)
+{
+	struct fx			*fx = *state;
+	struct store_cache_stats	 st;
+	json_t				*doc;
+
+	one_txn_same(fx, golden_sites, 2, &st);
+	assert_true(st.early > 40);
+	assert_int_equal(st.flushes, st.early + 1);
+	doc = report(fx, QUERY_KPIS, 20261101, 20261130, 0,
+	    QUERY_BY_FRANCHISE);
+	expect_kpis(row_at(doc, 0), &franchise_nov);
+	json_decref(doc);
+}
+
+#define MANY	600
+
+/*
+ * One day key hit MANY times in one transaction, on top of what an
+ * earlier one left: sale i (i = 0 .. MANY-1) is 100 + i cents of
+ * injectables on ticket T-(i / 2) (two lines each) for client c-(i % 40).
+ */
+static void
+many_sales(struct fx *fx)
+{
+	char	id[32], ticket[32], client[32];
+
+	load_golden_sites(fx);
+	if (fx->hold) {
+		/* the earlier transaction */
+		fx->hold = 0;
+		sale(fx, 1, "s-base", NOV, "T-base", CAT(LASER), 7000, 0, 0,
+		    "c-0");
+		fx->hold = 1;
+	} else
+		sale(fx, 1, "s-base", NOV, "T-base", CAT(LASER), 7000, 0, 0,
+		    "c-0");
+	for (int i = 0; i < MANY; i++) {
+		snprintf(id, sizeof(id), "s-%d", i);
+		snprintf(ticket, sizeof(ticket), "T-%d", i / 2);
+		snprintf(client, sizeof(client), "c-%d", i % 40);
+		sale(fx, 1, id, NOV, ticket, CAT(INJECTABLES), 100 + i, 0, 1,
+		    client);
+	}
+}
+
+static void
+test_same_key_many(void **state)
+{
+	struct fx			*fx = *state;
+	struct store_cache_stats	 st;
+	int64_t				 v[2];
+	const int			 keys[] = { AGG_KEY_DAY,
+					    AGG_KEY_MONTH };
+
+	one_txn_same(fx, many_sales, 0, &st);
+	for (size_t k = 0; k < 2; k++) {
+		uint32_t	when = keys[k] == AGG_KEY_DAY ? NOV :
+				    NOV / 100;
+
+		/* 7000 + sum of 100 + i over i < MANY */
+		assert_int_equal(counter(fx, keys[k], 1, when,
+		    AGG_GROSS_SALES), 7000 + 100 * MANY +
+		    MANY * (MANY - 1) / 2);
+		assert_int_equal(counter(fx, keys[k], 1, when,
+		    AGG_SALES_BY_CATEGORY + CAT(LASER) - 1), 7000);
+		assert_int_equal(counter(fx, keys[k], 1, when, AGG_TAX), MANY);
+		assert_int_equal(counter(fx, keys[k], 1, when,
+		    AGG_TICKETS_NEW), 1 + MANY / 2);
+		/* c-0 was no new client in the big transaction */
+		assert_int_equal(counter(fx, keys[k], 1, when,
+		    AGG_NEW_CLIENTS), 40);
+		assert_int_equal(counter(fx, keys[k], 1, when,
+		    AGG_EVENTS + MSOSYNC__EVENT__BODY_SALE - AGG_FIRST_BODY),
+		    1 + MANY);
+		assert_int_equal(counter(fx, keys[k], 1, when,
+		    AGG_SALE_UNITS), 1 + MANY);
+	}
+	assert_int_equal(first_seen_of(fx, AGG_KEY_CLIENT, 1, "c-0", v), 0);
+	assert_int_equal(v[0], NOV);
+	assert_int_equal(v[1], 1 + MANY / 40);
+	assert_int_equal(first_seen_of(fx, AGG_KEY_TICKET, 1, "T-7", v), 0);
+	assert_int_equal(v[0], NOV);
+	assert_int_equal(v[1], 2);
+}
+
+/*
+ * Keys whose counters all come back to 0 in the transaction that made
+ * them: an order, a shift, a training and a licence, each voided.
+ */
+static void
+made_and_voided(struct fx *fx)
+{
+	load_golden_sites(fx);
+	po(fx, 1, "po1", NOV, "V-A", "C-100", "BOTOX-100", 5, 42000);
+	shift(fx, 1, "sh1", NOV, "np-3", ROLE(NP), 480);
+	training(fx, 1, "t1", "np-3", CRS(HIPAA), 20270630);
+	license(fx, 1, "li1", "np-3", "NP", 20261215);
+	po(fx, 1, "po2", NOV21, "V-A", "C-100", "BOTOX-100", 1, 42000);
+	void_of(fx, 1, "v1", NOV, "po1");
+	void_of(fx, 1, "v2", NOV, "sh1");
+	void_of(fx, 1, "v3", NOV, "t1");
+	void_of(fx, 1, "v4", NOV, "li1");
+}
+
+static void
+test_drop_in_txn(void **state)
+{
+	struct fx			*fx = *state;
+	struct store_cache_stats	 st;
+
+	one_txn_same(fx, made_and_voided, 0, &st);
+	assert_int_equal(keys_of(fx, AGG_KEY_PO_DAY, 1), 1);	/* po2 */
+	assert_int_equal(keys_of(fx, AGG_KEY_PO_MONTH, 1), 1);
+	assert_int_equal(keys_of(fx, AGG_KEY_STAFF_DAY, 1), 0);
+	assert_int_equal(keys_of(fx, AGG_KEY_STAFF_MONTH, 1), 0);
+	assert_int_equal(keys_of(fx, AGG_KEY_TRAINING, 1), 0);
+	assert_int_equal(keys_of(fx, AGG_KEY_LICENSE, 1), 0);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV, AGG_SUPPLY_SPEND),
+	    0);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV21, AGG_SUPPLY_SPEND),
+	    42000);
+	assert_int_equal(counter(fx, AGG_KEY_MONTH, 1, NOV / 100,
+	    AGG_SUPPLY_SPEND), 42000);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV,
+	    AGG_SHIFT_MINUTES + ROLE(NP) - 1), 0);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV,
+	    AGG_EVENTS + MSOSYNC__EVENT__BODY_VOID - AGG_FIRST_BODY), 4);
+}
+
+/*
+ * Voids of events of the same transaction: both lines of T-1 (for c-a)
+ * go, and with them the ticket and the client; T-1 for c-a again after
+ * that is new again.
+ */
+static void
+sold_voided_sold(struct fx *fx)
+{
+	load_golden_sites(fx);
+	sale(fx, 1, "s1", NOV, "T-1", CAT(INJECTABLES), 1000, 0, 0, "c-a");
+	sale(fx, 1, "s2", NOV, "T-1", CAT(RETAIL), 2000, 0, 0, "c-a");
+	sale(fx, 1, "s3", NOV, "T-2", CAT(LASER), 4000, 0, 0, "c-b");
+	void_of(fx, 1, "v1", NOV, "s1");
+	void_of(fx, 1, "v2", NOV, "s2");
+	void_of(fx, 1, "v3", NOV, "s2");	/* takes nothing */
+	sale(fx, 1, "s4", NOV21, "T-1", CAT(LASER), 500, 0, 0, "c-a");
+}
+
+static void
+test_void_same_txn(void **state)
+{
+	struct fx			*fx = *state;
+	struct store_cache_stats	 st;
+	int64_t				 v[2];
+
+	one_txn_same(fx, sold_voided_sold, 0, &st);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV, AGG_GROSS_SALES),
+	    4000);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV, AGG_RETAIL_SALES),
+	    0);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV, AGG_TICKETS_NEW),
+	    1);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV, AGG_NEW_CLIENTS),
+	    1);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV21, AGG_GROSS_SALES),
+	    500);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV21, AGG_TICKETS_NEW),
+	    1);
+	assert_int_equal(counter(fx, AGG_KEY_DAY, 1, NOV21, AGG_NEW_CLIENTS),
+	    1);
+	assert_int_equal(counter(fx, AGG_KEY_MONTH, 1, NOV / 100,
+	    AGG_TICKETS_NEW), 2);
+	assert_int_equal(first_seen_of(fx, AGG_KEY_TICKET, 1, "T-1", v), 0);
+	assert_int_equal(v[0], NOV21);
+	assert_int_equal(v[1], 1);
+	assert_int_equal(first_seen_of(fx, AGG_KEY_CLIENT, 1, "c-a", v), 0);
+	assert_int_equal(v[0], NOV21);
+	assert_int_equal(v[1], 1);
+	assert_int_equal(first_seen_of(fx, AGG_KEY_CLIENT, 1, "c-b", v), 0);
+	assert_int_equal(v[0], NOV);
+	assert_int_equal(v[1], 1);
+}
+
 int
 main(void)
 {
@@ -1616,6 +2105,16 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_long_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_epoch, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_one_txn_golden, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_one_txn_tiny_cache, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_same_key_many, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_drop_in_txn, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_void_same_txn, setup,
 		    teardown),
 	};
 

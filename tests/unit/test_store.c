@@ -4,9 +4,11 @@
  * chain, wrong sites, duplicates replayed into a new epoch), group commit
  * across sites and within one, the apply hook and its accessors,
  * persistence, the map budget, injected write failures, and verify on a
- * file whose bytes were changed behind LMDB's back. The last case
- * measures durable apply throughput (MSOSYNC_BENCH_EVENTS sets how many
- * events; 1,000,000 for the figure in the notes).
+ * file whose bytes were changed behind LMDB's back; the write-back cache
+ * of the aggregate dbs (reads that see the transaction's own pending
+ * writes, deletes, a bad value found only at the end, the bound). The
+ * last case measures durable apply throughput (MSOSYNC_BENCH_EVENTS sets
+ * how many events; 1,000,000 for the figure in the notes).
  *
  * This file defines mdb_txn_commit itself: the store's calls bind to it
  * (the executable's definition wins over liblmdb's); it passes through to
@@ -1064,6 +1066,387 @@ test_accessors(void **state)
 	recs_free(&rs);
 }
 
+/*
+ * The cache under a hook: every event adds {1, amount} to "sum" of its
+ * site after reading it (so each read must see the adds before it), and
+ * {1} or {1, 0, seq} to "blind", which nothing reads in the transaction.
+ */
+static struct {
+	int64_t		seen[64];	/* "sum"[0] as read before event seq */
+} sums;
+
+static int
+sum_hook(void *arg, struct store_txn *t, uint32_t site,
+    const Msosync__Event *ev)
+{
+	int64_t	v[2], d[3];
+	int	rc;
+
+	(void)arg;
+	(void)site;
+	rc = store_txn_get_i64(t, "rollups", "sum", 3, v, 2);
+	if (rc != 0 && rc != MSOSYNC_ENOTFOUND)
+		return rc;
+	if (ev->seq < 64)
+		sums.seen[ev->seq] = v[0];
+	d[0] = 1;
+	d[1] = ev->sale->amount_cents;
+	if ((rc = store_txn_add_i64(t, "rollups", "sum", 3, d, 2)) != 0)
+		return rc;
+	d[1] = 0;
+	d[2] = (int64_t)ev->seq;
+	return store_txn_add_i64(t, "rollups", "blind", 5, d,
+	    ev->seq % 2 == 0 ? 3 : 1);
+}
+
+static int
+read_sums(void *arg, struct store_txn *t)
+{
+	int64_t	*v = arg;
+
+	v[5] = 0;
+	if (store_txn_get_i64(t, "rollups", "sum", 3, v, 2) != 0 ||
+	    store_txn_get_i64(t, "rollups", "blind", 5, v + 2, 3) != 0)
+		v[5] = -1;
+	return 0;
+}
+
+/*
+ * 10 events in one transaction, then 40 more in another: reads inside a
+ * transaction see its own adds, over what earlier ones committed, and a
+ * key only added to is read and written once, at the end.
+ */
+static void
+test_cache_reads_pending(void **state)
+{
+	struct fx			*fx = *state;
+	struct store_cache_stats	 cs;
+	struct store_batch		 b;
+	struct stream			 st;
+	struct recs			 rs;
+	int64_t				 v[6], even = 0;
+
+	store_set_hook(fx->s, sum_hook, NULL);
+	stream_init(&st, 7, 0xa1);
+	hello_ok(fx->s, &st, 0, 0);
+	build(&st, &rs, 50, 1);
+	assert_int_equal(apply1(fx->s, &st, &rs, 0, 10, &b), 0);
+	assert_int_equal(b.applied, 10);
+	store_cache_stats(fx->s, &cs);
+	assert_int_equal(cs.flushes, 1);
+	assert_int_equal(apply1(fx->s, &st, &rs, 10, 40, &b), 0);
+	assert_int_equal(b.applied, 40);
+	store_cache_stats(fx->s, &cs);
+	assert_int_equal(cs.flushes, 2);
+	assert_int_equal(cs.early, 0);
+	for (uint64_t seq = 1; seq <= 50; seq++)
+		assert_int_equal(sums.seen[seq], (int64_t)seq - 1);
+	for (uint64_t seq = 2; seq <= 50; seq += 2)
+		even += (int64_t)seq;
+	assert_int_equal(store_read(fx->s, read_sums, v), 0);
+	assert_int_equal(v[5], 0);
+	assert_int_equal(v[0], 50);
+	assert_int_equal(v[1], amounts(&rs, 0, 50));
+	assert_int_equal(v[2], 50);
+	assert_int_equal(v[3], 0);
+	assert_int_equal(v[4], even);
+	store_set_hook(fx->s, NULL, NULL);
+	recs_free(&rs);
+}
+
+struct kv {
+	const char	*key;
+	const char	*val;	/* NULL: must be absent */
+	size_t		 vlen;
+};
+
+static int
+check_kv(void *arg, struct store_txn *t)
+{
+	const struct kv	*kv = arg;
+	const void	*v;
+	size_t		 vlen;
+	int		 rc;
+
+	for (; kv->key != NULL; kv++) {
+		rc = store_txn_get(t, "rollups", kv->key, strlen(kv->key), &v,
+		    &vlen);
+		if (kv->val == NULL) {
+			assert_int_equal(rc, MSOSYNC_ENOTFOUND);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		assert_int_equal(vlen, kv->vlen);
+		assert_memory_equal(v, kv->val, vlen);
+	}
+	return 0;
+}
+
+static const uint8_t	be5[8] = { 0, 0, 0, 0, 0, 0, 0, 5 };
+
+static int
+cache_setup(void *arg, struct store_txn *t)
+{
+	int64_t	d[2] = { 1, 2 }, seven = 7;
+	int	rc;
+
+	(void)arg;
+	if ((rc = store_txn_put(t, "rollups", "keep", 4, be5, 8)) != 0 ||
+	    (rc = store_txn_add_i64(t, "rollups", "gone", 4, &seven, 1)) != 0)
+		return rc;
+	return store_txn_add_i64(t, "rollups", "grow", 4, d, 2);
+}
+
+static int
+scan_keys(void *arg, const void *key, size_t klen, const void *v,
+    size_t vlen)
+{
+	(void)key;
+	(void)klen;
+	(void)v;
+	(void)vlen;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+/* Everything in one write transaction, on top of cache_setup's. */
+static int
+cache_ops(void *arg, struct store_txn *t)
+{
+	const void	*v;
+	size_t		 vlen;
+	int64_t		 three = 3, four = 4, ten = 10, zero[2] = { 0, 0 };
+	int64_t		 out[2];
+	unsigned	 n = 0;
+
+	(void)arg;
+	/* added to blind, then deleted: the delete sees 7 + 3 there */
+	assert_int_equal(store_txn_add_i64(t, "rollups", "gone", 4, &three,
+	    1), 0);
+	assert_int_equal(store_txn_get_i64(t, "rollups", "gone", 4, out, 1),
+	    0);
+	assert_int_equal(out[0], 10);
+	assert_int_equal(store_txn_del(t, "rollups", "gone", 4), 0);
+	assert_int_equal(store_txn_get(t, "rollups", "gone", 4, &v, &vlen),
+	    MSOSYNC_ENOTFOUND);
+	assert_int_equal(store_txn_del(t, "rollups", "gone", 4),
+	    MSOSYNC_ENOTFOUND);
+	/* and made again from nothing: one counter, 4 */
+	assert_int_equal(store_txn_add_i64(t, "rollups", "gone", 4, &four,
+	    1), 0);
+	/* a key the cache never held, deleted, then put back */
+	assert_int_equal(store_txn_del(t, "rollups", "keep", 4), 0);
+	assert_int_equal(store_txn_put(t, "rollups", "keep", 4, "abc", 3),
+	    0);
+	/* a shorter delta keeps the counters past it */
+	assert_int_equal(store_txn_add_i64(t, "rollups", "grow", 4, &ten, 1),
+	    0);
+	/* zeros still make the key, as they always did */
+	assert_int_equal(store_txn_add_i64(t, "rollups", "zero", 4, zero, 2),
+	    0);
+	/* nothing to add to nothing */
+	assert_int_equal(store_txn_add_i64(t, "rollups", "none", 4, zero, 0),
+	    MSOSYNC_EINVAL);
+	/* put and deleted within the transaction: never reaches the db */
+	assert_int_equal(store_txn_put(t, "rollups", "temp", 4, "x", 1), 0);
+	assert_int_equal(store_txn_del(t, "rollups", "temp", 4), 0);
+	/* a put, then counters added to the value it holds */
+	assert_int_equal(store_txn_put(t, "rollups", "five", 4, be5, 8), 0);
+	assert_int_equal(store_txn_add_i64(t, "rollups", "five", 4, &ten, 1),
+	    0);
+	/* the cache written out for the walk: gone five grow keep zero */
+	assert_int_equal(store_txn_scan(t, "rollups", NULL, 0, scan_keys, &n),
+	    0);
+	assert_int_equal(n, 5);
+	/* and after it, the db answers */
+	assert_int_equal(store_txn_get_i64(t, "rollups", "grow", 4, out, 2),
+	    0);
+	assert_int_equal(out[0], 11);
+	assert_int_equal(out[1], 2);
+	return 0;
+}
+
+static void
+test_cache_put_del(void **state)
+{
+	struct fx	*fx = *state;
+	static const uint8_t	four[8] = { 0, 0, 0, 0, 0, 0, 0, 4 };
+	static const uint8_t	grow[16] = { 0, 0, 0, 0, 0, 0, 0, 11,
+				    0, 0, 0, 0, 0, 0, 0, 2 };
+	static const uint8_t	zero[16] = { 0 };
+	static const uint8_t	fifteen[8] = { 0, 0, 0, 0, 0, 0, 0, 15 };
+	const struct kv		after[] = {
+		{ "gone", (const char *)four, 8 },
+		{ "keep", "abc", 3 },
+		{ "grow", (const char *)grow, 16 },
+		{ "zero", (const char *)zero, 16 },
+		{ "five", (const char *)fifteen, 8 },
+		{ "none", NULL, 0 },
+		{ "temp", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+
+	assert_int_equal(store_write(fx->s, cache_setup, NULL), 0);
+	assert_int_equal(store_write(fx->s, cache_ops, NULL), 0);
+	assert_int_equal(store_read(fx->s, check_kv, (void *)after), 0);
+}
+
+static int
+add_to_odd(void *arg, struct store_txn *t, uint32_t site,
+    const Msosync__Event *ev)
+{
+	int64_t	one = 1;
+
+	(void)arg;
+	(void)site;
+	(void)ev;
+	return store_txn_add_i64(t, "rollups", "odd", 3, &one, 1);
+}
+
+static int
+put_odd(void *arg, struct store_txn *t)
+{
+	(void)arg;
+	return store_txn_put(t, "rollups", "odd", 3, "abc", 3);
+}
+
+/*
+ * Counters added to a value that is not counters, not read in the
+ * transaction: found when the cache is written, and the whole apply is
+ * refused with nothing committed.
+ */
+static void
+test_cache_corrupt_at_end(void **state)
+{
+	struct fx		*fx = *state;
+	struct store_site_info	 si;
+	struct store_batch	 b;
+	struct stream		 st;
+	struct recs		 rs;
+	const struct kv		 odd[] = {
+		{ "odd", "abc", 3 }, { NULL, NULL, 0 }
+	};
+
+	assert_int_equal(store_write(fx->s, put_odd, NULL), 0);
+	store_set_hook(fx->s, add_to_odd, NULL);
+	stream_init(&st, 7, 0xa1);
+	hello_ok(fx->s, &st, 0, 0);
+	build(&st, &rs, 5, 1);
+	assert_int_equal(apply1(fx->s, &st, &rs, 0, 5, &b), MSOSYNC_ECORRUPT);
+	assert_int_equal(b.result, MSOSYNC_ECORRUPT);
+	assert_int_equal(b.applied, 0);
+	site_info(fx->s, 7, &si);
+	assert_int_equal(si.hwm, 0);
+	assert_int_equal(count_events(fx->s, 7), 0);
+	assert_int_equal(store_read(fx->s, check_kv, (void *)odd), 0);
+	/* the store goes on */
+	store_set_hook(fx->s, NULL, NULL);
+	assert_int_equal(apply1(fx->s, &st, &rs, 0, 5, &b), 0);
+	assert_int_equal(b.applied, 5);
+	verify_clean(fx->s, 5);
+	recs_free(&rs);
+}
+
+#define BOUND_KEYS	100
+
+static const char	long_key[] =
+    "a key long enough to cover where the cache held what it gave";
+
+static int
+put_a(void *arg, struct store_txn *t)
+{
+	(void)arg;
+	return store_txn_put(t, "rollups", "a", 1, "0123456789", 10);
+}
+
+/*
+ * BOUND_KEYS keys, each added to twice, and "same" added to every time,
+ * through a cache of 4 keys; a value store_txn_get gave, put under a new
+ * key just as the cache is full, is copied before the cache is emptied
+ * (and its memory reused for that key).
+ */
+static int
+bound_ops(void *arg, struct store_txn *t)
+{
+	const void	*v;
+	size_t		 vlen;
+	char		 key[16];
+	int64_t		 d[2], one = 1;
+	int		 rc;
+
+	(void)arg;
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < BOUND_KEYS; i++) {
+			snprintf(key, sizeof(key), "k%03d", i);
+			d[0] = i;
+			d[1] = round + 1;
+			if ((rc = store_txn_add_i64(t, "rollups", key,
+			    strlen(key), d, 2)) != 0 ||
+			    (rc = store_txn_add_i64(t, "rollups", "same", 4,
+			    &one, 1)) != 0)
+				return rc;
+		}
+	/* k098 same k099 held: "x" fills the cache, "y" empties it */
+	assert_int_equal(store_txn_put(t, "rollups", "x", 1, "1", 1), 0);
+	assert_int_equal(store_txn_put(t, "rollups", "y", 1, "2", 1), 0);
+	assert_int_equal(store_txn_get(t, "rollups", "a", 1, &v, &vlen), 0);
+	assert_int_equal(store_txn_put(t, "rollups", "z", 1, v, vlen), 0);
+	assert_int_equal(store_txn_put(t, "rollups", "w", 1, "4", 1), 0);
+	/* y a z w: the long key makes room, over where v was */
+	assert_int_equal(store_txn_put(t, "rollups", long_key,
+	    sizeof(long_key) - 1, v, vlen), 0);
+	return 0;
+}
+
+static int
+check_bound(void *arg, struct store_txn *t)
+{
+	char	key[16];
+	int64_t	v[2];
+
+	(void)arg;
+	for (int i = 0; i < BOUND_KEYS; i++) {
+		snprintf(key, sizeof(key), "k%03d", i);
+		assert_int_equal(store_txn_get_i64(t, "rollups", key,
+		    strlen(key), v, 2), 0);
+		assert_int_equal(v[0], 2 * i);
+		assert_int_equal(v[1], 3);
+	}
+	assert_int_equal(store_txn_get_i64(t, "rollups", "same", 4, v, 1), 0);
+	assert_int_equal(v[0], 2 * BOUND_KEYS);
+	return 0;
+}
+
+static void
+test_cache_bound(void **state)
+{
+	struct fx			*fx = *state;
+	struct store_cache_stats	 cs;
+	const struct kv			 copies[] = {
+		{ "z", "0123456789", 10 }, { long_key, "0123456789", 10 },
+		{ NULL, NULL, 0 }
+	};
+
+	assert_int_equal(store_write(fx->s, put_a, NULL), 0);
+	store_set_cache_max(fx->s, 4);
+	assert_int_equal(store_write(fx->s, bound_ops, NULL), 0);
+	store_cache_stats(fx->s, &cs);
+	/*
+	 * A write-out every third k key ("same" is the fourth): 33 a round,
+	 * then one at "y" and one at the long key.
+	 */
+	assert_int_equal(cs.early, 68);
+	assert_int_equal(cs.flushes, cs.early + 2);
+	assert_int_equal(store_read(fx->s, check_bound, NULL), 0);
+	assert_int_equal(store_read(fx->s, check_kv, (void *)copies), 0);
+	/* the default again: the same work, one write-out */
+	store_set_cache_max(fx->s, 0);
+	assert_int_equal(store_write(fx->s, bound_ops, NULL), 0);
+	store_cache_stats(fx->s, &cs);
+	assert_int_equal(cs.early, 68);
+	assert_int_equal(cs.flushes, cs.early + 3);
+}
+
 struct scan {
 	uint64_t	n;
 	uint64_t	last_seq;
@@ -1635,6 +2018,14 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accessors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cache_reads_pending, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cache_put_del, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cache_corrupt_at_end,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_bound, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_scan_events, setup,
 		    teardown),
