@@ -57,7 +57,7 @@
 #define SUBMIT_MS	120000		/* a submit slower than this failed */
 #define POLL_NS		2000000ULL	/* waits poll the hub this often */
 #define STEADY_POLL_NS	1000000ULL	/* the steady poller over HTTP: 1 ms */
-#define STEADY_DB_POLL_NS 50000ULL	/* ... reading the hub's store: 50 us */
+#define STEADY_DB_POLL_NS 200000ULL	/* ... reading the hub's store: 0.2 ms */
 #define MAX_CLIENTS	64
 #define STEADY_BATCH	500		/* events one paced submit carries */
 #define TS_HEADER	"Bench-Ts"
