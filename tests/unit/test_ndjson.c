@@ -22,6 +22,7 @@
 #include "msosync/error.h"
 #include "ndjson.h"
 #include "pbjson.h"
+#include "testutil.h"
 
 #define MAXCALLS	16
 
@@ -472,15 +473,6 @@ count(void *arg, size_t index, const char *value, size_t vlen,
 	return 0;
 }
 
-static double
-now_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Many bad lines: each error names its line in the whole body, yet the
  * lines are counted once, not from the start for every error (that took
@@ -504,9 +496,9 @@ test_many_bad_lines(void **state)
 		len += (size_t)sprintf(text + len, "{\"event_id\":\"bad-%06zu\","
 		    "\"void\":{\"reason\":\"%040d\"}\n", i, 0);
 	}
-	t0 = now_s();
+	t0 = testutil_now_s();
 	assert_int_equal(ndjson_each(text, len, count, &t), 0);
-	took = now_s() - t0;
+	took = testutil_now_s() - t0;
 	assert_int_equal(t.values, n);
 	assert_int_equal(t.errors, n);
 	snprintf(want, sizeof(want), "expected ',' or '}', found the end of "

@@ -25,6 +25,7 @@
 #include "pbjson.h"
 #include "simulate.h"
 #include "wire.pb-c.h"
+#include "testutil.h"
 
 /* Canonical events: one per body, many fields set, envelope varied. */
 static const char *const bodies[] = {
@@ -1517,15 +1518,6 @@ test_encode_edge_values(void **state)
 	buf_free(&b);
 }
 
-static double
-now_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 test_throughput(void **state)
 {
@@ -1542,25 +1534,25 @@ test_throughput(void **state)
 
 	(void)state;
 	m = decode_ok(EV, sale);
-	t0 = now_s();
+	t0 = testutil_now_s();
 	for (int i = 0; i < n; i++) {
 		buf_reset(&b);
 		pbjson_encode(m, &b);
 		total += b.len;
 	}
-	t1 = now_s();
+	t1 = testutil_now_s();
 	assert_int_equal(total, (size_t)n * strlen(sale));
 	assert_string_equal(b.data, sale);
 	print_message("pbjson_encode: %.0f sale events/s (%zu bytes each)\n",
 	    n / (t1 - t0), b.len);
 
-	t0 = now_s();
+	t0 = testutil_now_s();
 	for (int i = 0; i < nd; i++) {
 		assert_int_equal(pbjson_decode_text(EV, sale, strlen(sale), &d,
 		    NULL, 0), 0);
 		protobuf_c_message_free_unpacked(d, NULL);
 	}
-	t1 = now_s();
+	t1 = testutil_now_s();
 	print_message("pbjson_decode_text: %.0f sale events/s\n",
 	    nd / (t1 - t0));
 	buf_free(&b);

@@ -1917,15 +1917,6 @@ test_open_errors(void **state)
 	}
 }
 
-static double
-now_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Durable apply throughput: ~200-byte events in batches of 2000, 8
  * batches per call (one commit each), building excluded from the time.
@@ -1958,9 +1949,9 @@ test_throughput(void **state)
 			batch(&b[i], &st, &rs, i * 2000, 2000);
 		if (done == 0)
 			bytes = rs.r[0].event.len;
-		t = now_s();
+		t = testutil_now_s();
 		assert_int_equal(store_apply(fx->s, b, nb), 0);
-		spent += now_s() - t;
+		spent += testutil_now_s() - t;
 		commits++;
 		for (size_t i = 0; i < nb; i++) {
 			assert_int_equal(b[i].result, 0);
@@ -1982,9 +1973,9 @@ test_throughput(void **state)
 		assert_int_equal(sc.last_seq, total);
 		assert_int_equal(sc.bad, 0);
 	}
-	t = now_s();
+	t = testutil_now_s();
 	assert_int_equal(store_verify(fx->s, NULL, NULL, &checked), 0);
-	vt = now_s() - t;
+	vt = testutil_now_s() - t;
 	assert_int_equal(checked, total);
 	fprintf(stderr, "store: applied %" PRIu64 " events of %zu bytes in "
 	    "%.2f s: %.0f events/s durable (%.0f commits/s); store %zu MiB; "
