@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "msosync/error.h"
+#include "be.h"
 #include "journal.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -81,28 +82,6 @@ invariant(const char *what, const char *func, int line)
 {
 	log_error("journal: invariant failed in %s:%d: %s", func, line, what);
 	abort();
-}
-
-static void
-put64(void *p, uint64_t v)
-{
-	uint8_t	*b = p;
-
-	for (int i = 7; i >= 0; i--) {
-		b[i] = v & 0xff;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get64(const void *p)
-{
-	const uint8_t	*b = p;
-	uint64_t	 v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
 }
 
 static MDB_val

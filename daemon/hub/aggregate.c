@@ -152,10 +152,10 @@ size_t
 aggregate_key(uint8_t *key, int type, uint32_t site, uint32_t when)
 {
 	key[0] = (uint8_t)type;
-	agg_put32(key + 1, site);
+	put32(key + 1, site);
 	if (when == 0)
 		return 5;
-	agg_put32(key + 5, when);
+	put32(key + 5, when);
 	return 9;
 }
 
@@ -218,7 +218,7 @@ put_i64(struct store_txn *t, const char *db, const uint8_t *key, size_t klen,
 	uint8_t	buf[8 * 8];
 
 	for (size_t i = 0; i < n; i++)
-		agg_put64(buf + 8 * i, (uint64_t)v[i]);
+		put64(buf + 8 * i, (uint64_t)v[i]);
 	return store_txn_put(t, db, key, klen, buf, 8 * n);
 }
 
@@ -389,7 +389,7 @@ purchase(struct store_txn *t, uint32_t site, const Msosync__Event *ev,
 		klen = aggregate_key_str(key, klen, po->vendor_id, 0);
 		klen = aggregate_key_str(key, klen, po->contract_id, 0);
 		klen = aggregate_key_str(key, klen, po->sku, 0);
-		agg_put64(key + klen, (uint64_t)po->unit_price_cents);
+		put64(key + klen, (uint64_t)po->unit_price_cents);
 		klen += 8;
 		if ((rc = add_or_drop(t, key, klen, v, AGG_PO_N)) != 0)
 			return rc;
@@ -450,7 +450,7 @@ training(struct store_txn *t, uint32_t site, const Msosync__Training *tr,
 	klen = aggregate_key_str(key, klen, tr->staff_ref, 0);
 	key[klen++] = (uint8_t)(tr->course >= 1 && tr->course <= 255 ?
 	    tr->course : 0);
-	agg_put32(key + klen, tr->expires_on);
+	put32(key + klen, tr->expires_on);
 	klen += 4;
 	return add_or_drop(t, key, klen, &one, 1);
 }
@@ -466,7 +466,7 @@ license(struct store_txn *t, uint32_t site, const Msosync__License *li,
 	klen = aggregate_key(key, AGG_KEY_LICENSE, site, 0);
 	klen = aggregate_key_str(key, klen, li->staff_ref, 0);
 	klen = aggregate_key_str(key, klen, li->license_type, 0);
-	agg_put32(key + klen, li->expires_on);
+	put32(key + klen, li->expires_on);
 	klen += 4;
 	return add_or_drop(t, key, klen, &one, 1);
 }
@@ -479,7 +479,7 @@ contract_key(uint8_t *key, uint32_t site, const char *contract_id,
 
 	klen = aggregate_key(key, AGG_KEY_CONTRACT, site, 0);
 	klen = aggregate_key_str(key, klen, contract_id, 0);
-	agg_put64(key + klen, ord);
+	put64(key + klen, ord);
 	return klen + 8;
 }
 
@@ -740,7 +740,7 @@ held_key(uint8_t *key, uint32_t site, const char *id)
 {
 	size_t	n = strlen(id);
 
-	agg_put32(key, site);
+	put32(key, site);
 	memcpy(key + 4, id, n);
 	return 4 + n;
 }
@@ -963,7 +963,7 @@ key_text(const uint8_t *k, size_t klen, char *out, size_t size)
 		put_str(out, size, &n, k, klen);
 		return;
 	}
-	n = (size_t)snprintf(out, size, "%c/%" PRIu32, k[0], agg_get32(k + 1));
+	n = (size_t)snprintf(out, size, "%c/%" PRIu32, k[0], get32(k + 1));
 	for (; *shape != '\0' && at <= klen && n + 32 < size; shape++) {
 		out[n++] = '/';
 		switch (*shape) {
@@ -971,7 +971,7 @@ key_text(const uint8_t *k, size_t klen, char *out, size_t size)
 		case 'm':
 			if (at + 4 > klen)
 				goto rest;
-			v = agg_get32(k + at);
+			v = get32(k + at);
 			n += (size_t)(*shape == 'd' ?
 			    snprintf(out + n, size - n, "%04u-%02u-%02u",
 			    v / 10000, v / 100 % 100, v % 100) :
@@ -989,7 +989,7 @@ key_text(const uint8_t *k, size_t klen, char *out, size_t size)
 			if (at + 8 > klen)
 				goto rest;
 			n += (size_t)snprintf(out + n, size - n, "%" PRIu64,
-			    agg_get64(k + at));
+			    get64(k + at));
 			at += 8;
 			break;
 		case 's':

@@ -47,6 +47,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "be.h"
+
 #include "events.pb-c.h"
 #include "store.h"
 
@@ -172,43 +174,13 @@ const char	*aggregate_counter_name(enum agg_counter c, char *buf,
 size_t	aggregate_key(uint8_t *key, int type, uint32_t site, uint32_t when);
 size_t	aggregate_key_str(uint8_t *key, size_t len, const char *s, int last);
 
-/* Big-endian codecs of the keys and counters. */
-static inline void
-agg_put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-static inline uint32_t
-agg_get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	    (uint32_t)b[2] << 8 | b[3];
-}
-
-static inline void
-agg_put64(uint8_t *b, uint64_t v)
-{
-	agg_put32(b, (uint32_t)(v >> 32));
-	agg_put32(b + 4, (uint32_t)v);
-}
-
-static inline uint64_t
-agg_get64(const uint8_t *b)
-{
-	return (uint64_t)agg_get32(b) << 32 | agg_get32(b + 4);
-}
-
 /* Counter i of a value as stored (0 past its end). */
 static inline int64_t
 agg_counter(const void *val, size_t vlen, size_t i)
 {
 	if (vlen % 8 != 0 || i >= vlen / 8)
 		return 0;
-	return (int64_t)agg_get64((const uint8_t *)val + 8 * i);
+	return (int64_t)get64((const uint8_t *)val + 8 * i);
 }
 
 #endif

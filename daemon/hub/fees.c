@@ -157,7 +157,7 @@ first_key(void *arg, const void *key, size_t klen, const void *val,
 	(void)val;
 	(void)vlen;
 	if (klen >= 9)
-		*(uint32_t *)arg = agg_get32((const uint8_t *)key + 5);
+		*(uint32_t *)arg = get32((const uint8_t *)key + 5);
 	return 1;
 }
 

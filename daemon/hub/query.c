@@ -696,7 +696,7 @@ po_row(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 	    (cid = key_str(k, klen, &at, &cl)) == NULL ||
 	    (sku = key_str(k, klen, &at, &sl)) == NULL || at + 8 != klen)
 		return MSOSYNC_ECORRUPT;
-	price = (int64_t)agg_get64(k + at);
+	price = (int64_t)get64(k + at);
 	qty = agg_counter(val, vlen, AGG_PO_QUANTITY);
 	spend = agg_counter(val, vlen, AGG_PO_SPEND);
 	if (pa->q->kind == QUERY_VENDORS) {
@@ -788,7 +788,7 @@ training_key(void *arg, const void *key, size_t klen, const void *val,
 	if ((staff = key_str(k, klen, &at, &sl)) == NULL || at + 5 != klen)
 		return MSOSYNC_ECORRUPT;
 	course = k[at];
-	exp = agg_get32(k + at + 1);
+	exp = get32(k + at + 1);
 	if (course < 1 || course > AGG_NCOURSES ||
 	    agg_counter(val, vlen, 0) <= 0)
 		return 0;
@@ -829,7 +829,7 @@ license_key(void *arg, const void *key, size_t klen, const void *val,
 		l->staff = xstrndup(staff, sl);
 		l->type = xstrndup(type, tl);
 	}
-	l->expires = agg_get32(k + at);	/* keys go up by expiry */
+	l->expires = get32(k + at);	/* keys go up by expiry */
 	return 0;
 }
 

@@ -34,7 +34,10 @@
 #include "msosync/error.h"
 #include "clock.h"
 #include "log.h"
+#include "arena.h"
+#include "be.h"
 #include "store.h"
+#include "wcache.h"
 #include "store.pb-c.h"
 #include "xmalloc.h"
 
@@ -49,73 +52,12 @@
 #define CHUNK		100000			/* records per read txn */
 #define NAGG		3
 #define MAXKEY		512			/* LMDB: keys up to 511 bytes */
-#define ARENA_BLOCK	((size_t)64 << 10)
-#define ARENA_KEEP	16			/* blocks kept across resets */
-#define WC_BYTES	((size_t)32 << 20)	/* keys and values held */
 
 /* Replication invariants stay checked in release builds. */
 #define INVARIANT(c)	((c) ? (void)0 : invariant(#c, __func__, __LINE__))
 
 static const char *const agg_names[NAGG] = {
 	"rollups", "contracts", "clients"
-};
-
-/*
- * A bump allocator: everything it handed out goes at once on reset, and
- * its blocks are kept for the next round, so a steady load allocates
- * nothing.
- */
-struct arena {
-	uint8_t		**blk;
-	size_t		 *size;
-	size_t		  nblk, capblk;
-	size_t		  cur;		/* block being filled */
-	size_t		  off;		/* into blk[cur] */
-	size_t		  used;		/* bytes handed out since the reset */
-};
-
-enum { WC_DELTA, WC_VALUE };
-
-/*
- * One aggregate key touched by the write transaction. A WC_DELTA holds
- * counter deltas for a key not read yet (its stored value is unknown);
- * a WC_VALUE holds what the key holds as of now, present or not.
- */
-struct wentry {
-	uint64_t	 hash;
-	uint64_t	 head;		/* the key's first 8 bytes, BE, padded
-					   with zeros: most compares end here */
-	uint8_t		*key;		/* in the arena */
-	uint8_t		*val;		/* delta: len int64 in host order;
-					   value: len bytes */
-	size_t		 len;
-	size_t		 cap;		/* bytes at val */
-	uint16_t	 klen;
-	uint8_t		 db;		/* index into agg[] */
-	uint8_t		 kind;
-	uint8_t		 present;	/* value: the key exists */
-	uint8_t		 dirty;		/* value: differs from the db */
-};
-
-/*
- * The write-back cache of the aggregate dbs for the one write transaction
- * that can be open at a time: open addressing over entries, keys and
- * values in an arena. Emptied when a transaction starts and after each
- * flush; flushed before the commit, and early when it reaches max_keys
- * keys or WC_BYTES bytes.
- */
-struct wcache {
-	struct wentry	 *e;
-	size_t		  n, cap;
-	uint32_t	 *slot;		/* entry index + 1, 0 when free */
-	size_t		  nslot;	/* a power of two, >= 2 * cap */
-	struct arena	  mem;
-	struct wentry	**order;	/* the flush's sort */
-	uint8_t		 *buf;		/* the flush's sums */
-	size_t		  bufcap;
-	size_t		  max_keys;
-	uint64_t	  flushes;
-	uint64_t	  early;
 };
 
 struct store {
@@ -190,35 +132,6 @@ invariant(const char *what, const char *func, int line)
 {
 	log_error("store: invariant failed in %s:%d: %s", func, line, what);
 	abort();
-}
-
-static void
-put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	    (uint32_t)b[2] << 8 | b[3];
-}
-
-static void
-put64(uint8_t *b, uint64_t v)
-{
-	put32(b, (uint32_t)(v >> 32));
-	put32(b + 4, (uint32_t)v);
-}
-
-static uint64_t
-get64(const uint8_t *b)
-{
-	return (uint64_t)get32(b) << 32 | get32(b + 4);
 }
 
 static MDB_val
@@ -386,78 +299,6 @@ write_txn(struct store *s, size_t limit, txn_fn fn, void *arg)
 	return rc;
 }
 
-static void *
-arena_alloc(struct arena *a, size_t n)
-{
-	uint8_t	*p;
-	size_t	 size;
-
-	n = (n + 15) & ~(size_t)15;
-	while (a->cur < a->nblk && a->off + n > a->size[a->cur]) {
-		a->cur++;
-		a->off = 0;
-	}
-	if (a->cur == a->nblk) {
-		if (a->nblk == a->capblk) {
-			a->capblk = a->capblk ? 2 * a->capblk : 16;
-			a->blk = xrealloc(a->blk, a->capblk *
-			    sizeof(*a->blk));
-			a->size = xrealloc(a->size, a->capblk *
-			    sizeof(*a->size));
-		}
-		size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-		a->blk[a->nblk] = xmalloc(size);
-		a->size[a->nblk] = size;
-		a->nblk++;
-		a->off = 0;
-	}
-	p = a->blk[a->cur] + a->off;
-	a->off += n;
-	a->used += n;
-	return p;
-}
-
-/* Hand everything back; keep the first ARENA_KEEP ordinary blocks. */
-static void
-arena_reset(struct arena *a)
-{
-	size_t	kept = 0;
-
-	for (size_t i = 0; i < a->nblk; i++) {
-		if (kept < ARENA_KEEP && a->size[i] == ARENA_BLOCK) {
-			a->blk[kept] = a->blk[i];
-			a->size[kept++] = ARENA_BLOCK;
-		} else
-			free(a->blk[i]);
-	}
-	a->nblk = kept;
-	a->cur = 0;
-	a->off = 0;
-	a->used = 0;
-}
-
-/* Does p lie in memory the arena handed out? */
-static int
-arena_owns(const struct arena *a, const void *p)
-{
-	const uint8_t	*b = p;
-
-	for (size_t i = 0; i < a->nblk; i++)
-		if (b >= a->blk[i] && b < a->blk[i] + a->size[i])
-			return 1;
-	return 0;
-}
-
-static void
-arena_free(struct arena *a)
-{
-	for (size_t i = 0; i < a->nblk; i++)
-		free(a->blk[i]);
-	free(a->blk);
-	free(a->size);
-	memset(a, 0, sizeof(*a));
-}
-
 /* protobuf-c's allocator over the store's event arena. */
 static void *
 pb_alloc(void *arg, size_t n)
@@ -470,161 +311,6 @@ pb_free(void *arg, void *p)
 {
 	(void)arg;
 	(void)p;	/* the arena goes whole, after each event */
-}
-
-static uint64_t
-wc_hash(unsigned db, const uint8_t *k, size_t n)
-{
-	uint64_t	h = (db + 1) * 0x9e3779b97f4a7c15ULL ^ n, w;
-
-	for (; n >= 8; k += 8, n -= 8) {
-		memcpy(&w, k, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, k, n);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	return h ^ h >> 29;
-}
-
-static void
-wc_reset(struct wcache *wc)
-{
-	if (wc->n > 0 && wc->nslot > 0)
-		memset(wc->slot, 0, wc->nslot * sizeof(*wc->slot));
-	wc->n = 0;
-	arena_reset(&wc->mem);
-}
-
-static void
-wc_free(struct wcache *wc)
-{
-	arena_free(&wc->mem);
-	free(wc->e);
-	free(wc->slot);
-	free(wc->order);
-	free(wc->buf);
-	memset(wc, 0, sizeof(*wc));
-}
-
-static struct wentry *
-wc_find(struct wcache *wc, unsigned db, const void *key, size_t klen,
-    uint64_t h)
-{
-	struct wentry	*e;
-	size_t		 i;
-
-	if (wc->n == 0)
-		return NULL;
-	for (i = h & (wc->nslot - 1); wc->slot[i] != 0;
-	    i = (i + 1) & (wc->nslot - 1)) {
-		e = &wc->e[wc->slot[i] - 1];
-		if (e->hash == h && e->db == db && e->klen == klen &&
-		    memcmp(e->key, key, klen) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-static void
-wc_place(struct wcache *wc, size_t idx)
-{
-	size_t	i;
-
-	for (i = wc->e[idx].hash & (wc->nslot - 1); wc->slot[i] != 0;
-	    i = (i + 1) & (wc->nslot - 1))
-		;
-	wc->slot[i] = (uint32_t)idx + 1;
-}
-
-/* A new entry for a key the cache does not hold; fields left to set. */
-static struct wentry *
-wc_add(struct wcache *wc, unsigned db, const void *key, size_t klen,
-    uint64_t h)
-{
-	struct wentry	*e;
-
-	if (wc->n == wc->cap) {
-		wc->cap = wc->cap ? 2 * wc->cap : 1024;
-		wc->e = xrealloc(wc->e, wc->cap * sizeof(*wc->e));
-		wc->order = xrealloc(wc->order, wc->cap *
-		    sizeof(*wc->order));
-		free(wc->slot);
-		wc->nslot = 2 * wc->cap;
-		wc->slot = xcalloc(wc->nslot, sizeof(*wc->slot));
-		for (size_t i = 0; i < wc->n; i++)
-			wc_place(wc, i);
-	}
-	e = &wc->e[wc->n];
-	memset(e, 0, sizeof(*e));
-	e->hash = h;
-	e->db = (uint8_t)db;
-	e->klen = (uint16_t)klen;
-	e->key = arena_alloc(&wc->mem, klen);
-	memcpy(e->key, key, klen);
-	for (size_t i = 0; i < 8; i++)
-		e->head = e->head << 8 | (i < klen ? e->key[i] : 0);
-	wc_place(wc, wc->n++);
-	return e;
-}
-
-static int
-wc_full(const struct wcache *wc)
-{
-	return wc->n >= wc->max_keys || wc->mem.used >= WC_BYTES;
-}
-
-/* Room for 'len' bytes at e->val; what was there is kept. */
-static void
-wc_room(struct wcache *wc, struct wentry *e, size_t len)
-{
-	uint8_t	*p;
-
-	if (len <= e->cap)
-		return;
-	p = arena_alloc(&wc->mem, len);
-	if (e->cap > 0)
-		memcpy(p, e->val, e->cap);
-	e->val = p;
-	e->cap = len;
-}
-
-/*
- * out = counters base[0..have) (8 bytes BE each; base may be out itself)
- * plus deltas d[0..n) in host order, as many counters as the longer of
- * the two. Sums wrap, as the store's counters do.
- */
-static void
-wc_sum(uint8_t *out, const void *base, size_t have, const int64_t *d,
-    size_t n)
-{
-	size_t	m = have > n ? have : n;
-
-	if (have > 0 && out != base)
-		memcpy(out, base, have * 8);
-	memset(out + have * 8, 0, (m - have) * 8);
-	for (size_t i = 0; i < n; i++)
-		put64(out + 8 * i, get64(out + 8 * i) + (uint64_t)d[i]);
-}
-
-static int
-wc_cmp(const void *a, const void *b)
-{
-	const struct wentry	*x = *(struct wentry *const *)a;
-	const struct wentry	*y = *(struct wentry *const *)b;
-	size_t			 n;
-	int			 c;
-
-	if (x->db != y->db)
-		return x->db < y->db ? -1 : 1;
-	/* A short key reads as padded with zeros, which memcmp agrees with. */
-	if (x->head != y->head)
-		return x->head < y->head ? -1 : 1;
-	n = x->klen < y->klen ? x->klen : y->klen;
-	if ((c = memcmp(x->key, y->key, n)) != 0)
-		return c;
-	return x->klen < y->klen ? -1 : x->klen > y->klen;
 }
 
 /* A delta entry: read the key once, add, write it back in place. */
@@ -1716,25 +1402,6 @@ wc_resolve(struct store_txn *t, struct wentry *e)
 	e->present = 1;
 	e->dirty = 1;
 	return 0;
-}
-
-/*
- * d[0..n) += delta[0..n), wrapping. Every event adds a whole day's vector
- * twice: four at a time, which the compiler turns into vector adds.
- */
-static void
-wc_add_deltas(uint64_t *restrict d, const int64_t *restrict delta, size_t n)
-{
-	size_t	j = 0;
-
-	for (; j + 4 <= n; j += 4) {
-		d[j] += (uint64_t)delta[j];
-		d[j + 1] += (uint64_t)delta[j + 1];
-		d[j + 2] += (uint64_t)delta[j + 2];
-		d[j + 3] += (uint64_t)delta[j + 3];
-	}
-	for (; j < n; j++)
-		d[j] += (uint64_t)delta[j];
 }
 
 /* Add deltas to a value entry, as store_txn_add_i64 says. */
