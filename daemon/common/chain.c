@@ -4,12 +4,11 @@
  * so an event is never copied just to be hashed. Pure functions; any
  * thread may call them.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include <sodium.h>
 
+#include "be.h"
 #include "chain.h"
+#include "keys.h"
 
 const uint8_t	chain_genesis[CHAIN_HASH_LEN];
 
@@ -21,12 +20,8 @@ chain_hash(const uint8_t prev[CHAIN_HASH_LEN], uint64_t seq,
 	uint8_t				be[8];
 
 	/* BLAKE2b needs no global state, but sodium wants init first. */
-	if (sodium_init() < 0) {
-		fprintf(stderr, "fatal: libsodium cannot initialise\n");
-		abort();
-	}
-	for (int i = 0; i < 8; i++)
-		be[i] = (uint8_t)(seq >> (56 - 8 * i));
+	keys_sodium_ready();
+	put64(be, seq);
 	crypto_generichash_init(&st, NULL, 0, CHAIN_HASH_LEN);
 	crypto_generichash_update(&st, prev, CHAIN_HASH_LEN);
 	crypto_generichash_update(&st, be, sizeof(be));

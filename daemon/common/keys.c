@@ -9,6 +9,7 @@
  * Any thread may call these; they share no state.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +29,19 @@ static const char z85_chars[] =
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     ".-:+=^!/*?&<>()[]{}@%$#";
 
-/* sodium_init is idempotent and cheap after the first call. */
-static void
-need_sodium(void)
+void
+keys_sodium_ready(void)
 {
+	static atomic_int	ready;
+
+	/* sodium_init takes a global lock on every call: only the first */
+	if (atomic_load_explicit(&ready, memory_order_acquire))
+		return;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "fatal: libsodium cannot initialise\n");
 		abort();
 	}
+	atomic_store_explicit(&ready, 1, memory_order_release);
 }
 
 static int
@@ -99,7 +105,7 @@ keys_generate(const char *path, char *err, size_t errlen)
 	char	*pubpath = NULL, *secpath = NULL;
 	int	 rc, made_sec = 0;
 
-	need_sodium();
+	keys_sodium_ready();
 	pubpath = xasprintf("%s.pub", path);
 	secpath = xasprintf("%s.key", path);
 	/* Refuse before writing anything, so a refusal changes nothing. */
@@ -158,7 +164,7 @@ keys_load_secret(const char *path, struct keypair **out, char *err,
 	ssize_t		 n;
 	int		 fd = -1, rc;
 
-	need_sodium();
+	keys_sodium_ready();
 	*out = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &st) != 0) {
@@ -253,7 +259,7 @@ keys_token_new(char *tok)
 {
 	uint8_t	raw[32];
 
-	need_sodium();
+	keys_sodium_ready();
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2base64(tok, sodium_base64_ENCODED_LEN(sizeof(raw),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING), raw, sizeof(raw),
@@ -266,7 +272,7 @@ keys_token_hash(const char *tok, char *hex)
 {
 	uint8_t	h[32];
 
-	need_sodium();
+	keys_sodium_ready();
 	crypto_generichash(h, sizeof(h), (const unsigned char *)tok,
 	    strlen(tok), NULL, 0);
 	sodium_bin2hex(hex, 2 * sizeof(h) + 1, h, sizeof(h));
@@ -297,7 +303,7 @@ keys_load_pepper(const char *path, uint8_t out[32], char *err,
 	ssize_t		n;
 	int		fd, rc;
 
-	need_sodium();
+	keys_sodium_ready();
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno != ENOENT) {
 			rc = -errno;

@@ -57,4 +57,11 @@ void	keys_token_hash(const char *tok, char *hex);
 int	keys_load_pepper(const char *path, uint8_t out[32], char *err,
 	    size_t errlen) __attribute__((warn_unused_result));
 
+/*
+ * Initialise libsodium once per process (any thread; aborts if it
+ * cannot). Every hot path that hashes calls it: after the first call it
+ * is one atomic load.
+ */
+void	keys_sodium_ready(void);
+
 #endif

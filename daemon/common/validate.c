@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "msosync/error.h"
+#include "keys.h"
 #include "validate.h"
 #include "xmalloc.h"
 
@@ -638,8 +639,7 @@ validate_stamp(Msosync__Event *ev, uint32_t site_id, int64_t now_ms,
     const uint8_t pepper[32])
 {
 	/* Idempotent and thread-safe; keyed BLAKE2b itself needs no setup. */
-	if (sodium_init() < 0)
-		abort();
+	keys_sodium_ready();
 	ev->site_id = site_id;
 	ev->recorded_at = now_ms;
 	ev->business_date = validate_business_date(ev->occurred_at);
