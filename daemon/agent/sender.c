@@ -581,7 +581,7 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 		return;
 	}
 	rc = wire_decode(zmq_msg_data(&m->part[0]), zmq_msg_size(&m->part[0]),
-	    WIRE_MAX_FRAME, &f);
+	    WIRE_MAX_FRAME, NULL, &f);
 	if (rc != 0) {
 		log_warnx("hub %s: dropped a frame: %s", s->endpoint,
 		    msosync_strerror(rc));

@@ -76,3 +76,24 @@ arena_free(struct arena *a)
 	free(a->size);
 	memset(a, 0, sizeof(*a));
 }
+
+static void *
+pb_alloc(void *arg, size_t n)
+{
+	return arena_alloc(arg, n);
+}
+
+static void
+pb_free(void *arg, void *p)
+{
+	(void)arg;
+	(void)p;
+}
+
+void
+arena_pb_allocator(struct arena *a, ProtobufCAllocator *out)
+{
+	out->alloc = pb_alloc;
+	out->free = pb_free;
+	out->allocator_data = a;
+}

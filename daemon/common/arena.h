@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <protobuf-c/protobuf-c.h>
+
 #define ARENA_BLOCK	((size_t)64 << 10)
 #define ARENA_KEEP	16			/* blocks kept across resets */
 
@@ -30,5 +32,11 @@ void	 arena_reset(struct arena *a);
 int	 arena_owns(const struct arena *a, const void *p);
 /* Free everything; the arena is empty (zeroed) after. */
 void	 arena_free(struct arena *a);
+/*
+ * A protobuf-c allocator over 'a' (which must outlive it): unpacking into
+ * it costs no malloc per field, and its free does nothing, so a message
+ * unpacked with it is simply dropped and goes with the next reset.
+ */
+void	 arena_pb_allocator(struct arena *a, ProtobufCAllocator *out);
 
 #endif

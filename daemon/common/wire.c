@@ -128,7 +128,8 @@ frame_ok(const Msosync__Frame *f)
 }
 
 int
-wire_decode(const void *data, size_t len, size_t max, Msosync__Frame **out)
+wire_decode(const void *data, size_t len, size_t max,
+    ProtobufCAllocator *alloc, Msosync__Frame **out)
 {
 	Msosync__Frame	*f = NULL;
 
@@ -138,13 +139,14 @@ wire_decode(const void *data, size_t len, size_t max, Msosync__Frame **out)
 		return MSOSYNC_ETOOBIG;
 	if (data == NULL && len > 0)
 		return MSOSYNC_EPROTO;
-	f = msosync__frame__unpack(NULL, len, data);
+	f = msosync__frame__unpack(alloc, len, data);
 	if (f == NULL || !frame_ok(f))
 		goto fail;
 	*out = f;
 	return 0;
 fail:
-	wire_frame_free(&f);
+	if (alloc == NULL)
+		wire_frame_free(&f);
 	return MSOSYNC_EPROTO;
 }
 

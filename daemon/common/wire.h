@@ -38,7 +38,9 @@
 
 /*
  * Unpack one frame of 'len' bytes. Refuses len > max before unpacking.
- * On success *out is the caller's, freed with wire_frame_free; its kind
+ * 'alloc' NULL: malloc, and *out is freed with wire_frame_free; else
+ * protobuf-c's allocator (an arena's: the frame goes with the arena, and
+ * is never passed to wire_frame_free). On success its kind
  * is set and, per kind:
  *   hello     epoch is WIRE_EPOCH_LEN bytes, head_hash empty or
  *             WIRE_HASH_LEN bytes;
@@ -50,7 +52,8 @@
  * Returns 0, MSOSYNC_ETOOBIG, or MSOSYNC_EPROTO (*out is then NULL).
  */
 int	wire_decode(const void *data, size_t len, size_t max,
-	    Msosync__Frame **out) __attribute__((warn_unused_result));
+	    ProtobufCAllocator *alloc, Msosync__Frame **out)
+	    __attribute__((warn_unused_result));
 void	wire_frame_free(Msosync__Frame **f);	/* NULL-safe; *f = NULL */
 
 /*

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "clock.h"
 #include "evzmq.h"
 #include "log.h"
@@ -44,6 +45,14 @@ struct receiver {
 	struct evzmq		*ez;
 	void			*router;
 	struct event		*apply_ev;
+	/*
+	 * Frames unpack here, not with a malloc per record: queued batches
+	 * live until the apply, and the arena is reset by the apply and by
+	 * any message that finds nothing queued, so it holds at most the
+	 * queue and one frame.
+	 */
+	struct arena		 frames;
+	ProtobufCAllocator	 pb;
 	struct event_base	*base;
 	struct store		*store;
 	const struct sites	*sites;
@@ -206,6 +215,9 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 	int			 rc;
 
 	(void)ez;
+	/* nothing queued: the last message's frame, if any, is garbage now */
+	if (r->nq == 0)
+		arena_reset(&r->frames);
 	if (m->nparts != 2)
 		return;		/* DEALER peers send one part; drop others */
 	rid = zmq_msg_data(&m->part[0]);
@@ -224,7 +236,7 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 		return;
 	}
 	rc = wire_decode(zmq_msg_data(&m->part[1]), zmq_msg_size(&m->part[1]),
-	    WIRE_MAX_FRAME, &f);
+	    WIRE_MAX_FRAME, &r->pb, &f);
 	if (rc != 0) {
 		reject(r, rid, rid_len, rc == MSOSYNC_ETOOBIG ?
 		    MSOSYNC__REJECT__CODE__TOO_LARGE :
@@ -279,7 +291,6 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 		    (uint32_t)site);
 		break;
 	}
-	wire_frame_free(&f);
 }
 
 static Msosync__Reject__Code
@@ -361,9 +372,8 @@ on_apply(evutil_socket_t fd, short what, void *arg)
 			    b->message, b->acked_seq, q->site_id);
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		wire_frame_free(&r->q[i].frame);
 	r->nq = 0;
+	arena_reset(&r->frames);	/* every queued frame with it */
 }
 
 struct receiver *
@@ -373,6 +383,7 @@ receiver_new(struct event_base *base, void *router, struct store *store,
 	struct receiver	*r = xcalloc(1, sizeof(*r));
 
 	r->base = base;
+	arena_pb_allocator(&r->frames, &r->pb);
 	r->router = router;
 	r->store = store;
 	r->sites = sites;
@@ -401,8 +412,7 @@ receiver_free(struct receiver **rp)
 		return;
 	evzmq_free(&r->ez);
 	event_free(r->apply_ev);
-	for (size_t i = 0; i < r->nq; i++)
-		wire_frame_free(&r->q[i].frame);
+	arena_free(&r->frames);
 	free(r->q);
 	free(r->batches);
 	free(r->sess);

@@ -299,20 +299,6 @@ write_txn(struct store *s, size_t limit, txn_fn fn, void *arg)
 	return rc;
 }
 
-/* protobuf-c's allocator over the store's event arena. */
-static void *
-pb_alloc(void *arg, size_t n)
-{
-	return arena_alloc(arg, n);
-}
-
-static void
-pb_free(void *arg, void *p)
-{
-	(void)arg;
-	(void)p;	/* the arena goes whole, after each event */
-}
-
 /* A delta entry: read the key once, add, write it back in place. */
 static int
 flush_delta(struct wcache *wc, MDB_cursor *c, const struct wentry *e)
@@ -700,9 +686,7 @@ store_open(const char *dir, size_t max_bytes, struct store **out)
 
 	s = xcalloc(1, sizeof(*s));
 	s->wc.max_keys = STORE_CACHE_KEYS;
-	s->pb.alloc = pb_alloc;
-	s->pb.free = pb_free;
-	s->pb.allocator_data = &s->evmem;
+	arena_pb_allocator(&s->evmem, &s->pb);	/* reset after each event */
 	s->max_bytes = max_bytes / pg * pg;
 	if (fsize > s->max_bytes) {
 		rc = MSOSYNC_EFULL;

@@ -1339,7 +1339,7 @@ fanin_read(struct fsite *s)
 			die("site %u: recv: %s", s->id, zmq_strerror(errno));
 		}
 		if (wire_decode(zmq_msg_data(&m), zmq_msg_size(&m),
-		    WIRE_MAX_FRAME, &f) != 0)
+		    WIRE_MAX_FRAME, NULL, &f) != 0)
 			die("site %u: an undecodable frame", s->id);
 		zmq_msg_close(&m);
 		switch (f->kind_case) {

@@ -140,7 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Msosync__Frame	*f = NULL;
 	int		 rc;
 
-	rc = wire_decode(data, size, WIRE_MAX_FRAME, &f);
+	rc = wire_decode(data, size, WIRE_MAX_FRAME, NULL, &f);
 	if (rc != 0) {
 		if (f != NULL || (rc != MSOSYNC_ETOOBIG && rc != MSOSYNC_EPROTO))
 			fuzz_fail("wire_decode: %s", msosync_strerror(rc));

@@ -169,7 +169,7 @@ wait_answer(struct probe *p, int ms, struct answer *a)
 		goto done;
 	}
 	rc = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg),
-	    WIRE_MAX_FRAME, &f);
+	    WIRE_MAX_FRAME, NULL, &f);
 	zmq_msg_close(&msg);
 	a->kind = GOT_OTHER;
 	if (rc != 0) {

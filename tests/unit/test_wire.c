@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "arena.h"
 #include "msosync/error.h"
 #include "wire.h"
 
@@ -46,7 +47,8 @@ expect_eproto(const struct buf *b)
 {
 	Msosync__Frame	*f = (Msosync__Frame *)&f;	/* not NULL */
 
-	assert_int_equal(wire_decode(b->data, b->len, MAX, &f), MSOSYNC_EPROTO);
+	assert_int_equal(wire_decode(b->data, b->len, MAX, NULL, &f),
+	    MSOSYNC_EPROTO);
 	assert_null(f);
 }
 
@@ -61,7 +63,7 @@ test_hello(void **state)
 	fill(epoch, sizeof(epoch), 1);
 	fill(hash, sizeof(hash), 50);
 	wire_hello(&b, 4000000000u, epoch, 123456789012ull, hash, "0.1.0");
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &f), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &f), 0);
 	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_HELLO);
 	assert_int_equal(f->hello->site_id, 4000000000u);
 	assert_int_equal(f->hello->epoch.len, WIRE_EPOCH_LEN);
@@ -76,7 +78,7 @@ test_hello(void **state)
 
 	/* an empty journal: no head hash, and no version given */
 	wire_hello(&b, 7, epoch, 0, NULL, NULL);
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &f), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &f), 0);
 	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_HELLO);
 	assert_int_equal(f->hello->site_id, 7);
 	assert_int_equal(f->hello->head_seq, 0);
@@ -97,7 +99,7 @@ test_welcome(void **state)
 	(void)state;
 	fill(hash, sizeof(hash), 9);
 	wire_welcome(&b, 99, hash, 2000, 1 << 20, 8);
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &f), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &f), 0);
 	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_WELCOME);
 	assert_int_equal(f->welcome->acked_seq, 99);
 	assert_int_equal(f->welcome->acked_hash.len, WIRE_HASH_LEN);
@@ -109,7 +111,7 @@ test_welcome(void **state)
 
 	/* a hub that holds nothing of this epoch yet */
 	wire_welcome(&b, 0, NULL, 0, 0, 0);
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &f), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &f), 0);
 	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_WELCOME);
 	assert_int_equal(f->welcome->acked_seq, 0);
 	assert_int_equal(f->welcome->acked_hash.len, 0);
@@ -126,14 +128,14 @@ test_ack_heartbeat_reject(void **state)
 
 	(void)state;
 	wire_ack(&b, UINT64_MAX, 3);
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &f), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &f), 0);
 	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_ACK);
 	assert_true(f->ack->acked_seq == UINT64_MAX);
 	assert_int_equal(f->ack->credit, 3);
 	wire_frame_free(&f);
 
 	wire_heartbeat(&b, 5000, 1767225600123ll);
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &f), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &f), 0);
 	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_HEARTBEAT);
 	assert_int_equal(f->heartbeat->head_seq, 5000);
 	assert_int_equal(f->heartbeat->oldest_unacked_at, 1767225600123ll);
@@ -142,13 +144,13 @@ test_ack_heartbeat_reject(void **state)
 	/* nothing unacked: every field is zero, still a heartbeat */
 	wire_heartbeat(&b, 0, 0);
 	assert_int_equal(b.len, 2);
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &f), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &f), 0);
 	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_HEARTBEAT);
 	assert_int_equal(f->heartbeat->head_seq, 0);
 	wire_frame_free(&f);
 
 	wire_reject(&b, MSOSYNC__REJECT__CODE__GAP, "expected seq 11", 10);
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &f), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &f), 0);
 	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_REJECT);
 	assert_int_equal(f->reject->code, MSOSYNC__REJECT__CODE__GAP);
 	assert_string_equal(f->reject->message, "expected seq 11");
@@ -158,7 +160,7 @@ test_ack_heartbeat_reject(void **state)
 
 	/* a code from a newer hub passes: the caller decides */
 	wire_reject(&b, (Msosync__Reject__Code)42, NULL, 0);
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &f), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &f), 0);
 	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_REJECT);
 	assert_int_equal(f->reject->code, 42);
 	assert_string_equal(f->reject->message, "");
@@ -242,7 +244,7 @@ check_batch(uint64_t first)
 	assert_int_equal(mine.len, theirs.len);
 	assert_memory_equal(mine.data, theirs.data, mine.len);
 
-	assert_int_equal(wire_decode(mine.data, mine.len, MAX, &d), 0);
+	assert_int_equal(wire_decode(mine.data, mine.len, MAX, NULL, &d), 0);
 	assert_int_equal(d->kind_case, MSOSYNC__FRAME__KIND_BATCH);
 	assert_true(d->batch->first_seq == first);
 	assert_int_equal(d->batch->n_records, NLENS);
@@ -309,16 +311,16 @@ test_size_limit(void **state)
 
 	(void)state;
 	small_batch(&b, 1, 10);
-	assert_int_equal(wire_decode(b.data, b.len, b.len - 1, &f),
+	assert_int_equal(wire_decode(b.data, b.len, b.len - 1, NULL, &f),
 	    MSOSYNC_ETOOBIG);
 	assert_null(f);
-	assert_int_equal(wire_decode(b.data, b.len, b.len, &f), 0);
+	assert_int_equal(wire_decode(b.data, b.len, b.len, NULL, &f), 0);
 	assert_int_equal(f->batch->n_records, 10);
 	wire_frame_free(&f);
 
 	/* refused on the length alone: the bytes are never read */
 	assert_int_equal(wire_decode(b.data, WIRE_MAX_FRAME + 1,
-	    WIRE_MAX_FRAME, &f), MSOSYNC_ETOOBIG);
+	    WIRE_MAX_FRAME, NULL, &f), MSOSYNC_ETOOBIG);
 	assert_null(f);
 	buf_free(&b);
 }
@@ -348,7 +350,8 @@ test_garbage(void **state)
 	{
 		Msosync__Frame	*f = NULL;
 
-		assert_int_equal(wire_decode(NULL, 0, MAX, &f), MSOSYNC_EPROTO);
+		assert_int_equal(wire_decode(NULL, 0, MAX, NULL, &f),
+		    MSOSYNC_EPROTO);
 		assert_null(f);
 	}
 
@@ -411,7 +414,7 @@ test_bad_hello_welcome(void **state)
 	{
 		Msosync__Frame	*d = NULL;
 
-		assert_int_equal(wire_decode(b.data, b.len, MAX, &d), 0);
+		assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &d), 0);
 		wire_frame_free(&d);
 	}
 
@@ -451,7 +454,7 @@ test_bad_batch(void **state)
 	f.batch = &batch;
 
 	pb_pack(&f, &b);		/* the control: this one is good */
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &d), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &d), 0);
 	wire_frame_free(&d);
 
 	rec[2].seq = 8;			/* 5, 6, 8 */
@@ -488,7 +491,7 @@ test_bad_batch(void **state)
 	batch.n_records = 1;
 	rec[0].seq = UINT64_MAX;
 	pb_pack(&f, &b);
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &d), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &d), 0);
 	wire_frame_free(&d);
 	batch.n_records = 3;
 	batch.first_seq = UINT64_MAX - 1;
@@ -507,7 +510,7 @@ test_too_many_records(void **state)
 
 	(void)state;
 	small_batch(&b, 1, WIRE_MAX_RECORDS);
-	assert_int_equal(wire_decode(b.data, b.len, MAX, &d), 0);
+	assert_int_equal(wire_decode(b.data, b.len, MAX, NULL, &d), 0);
 	assert_int_equal(d->batch->n_records, WIRE_MAX_RECORDS);
 	wire_frame_free(&d);
 	small_batch(&b, 1, WIRE_MAX_RECORDS + 1);
@@ -527,7 +530,7 @@ test_last_kind_wins(void **state)
 	wire_hello(&a, 1, epoch, 5, hash, "x");
 	wire_ack(&b, 3, 4);
 	buf_append(&a, b.data, b.len);
-	assert_int_equal(wire_decode(a.data, a.len, MAX, &f), 0);
+	assert_int_equal(wire_decode(a.data, a.len, MAX, NULL, &f), 0);
 	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_ACK);
 	assert_int_equal(f->ack->acked_seq, 3);
 	wire_frame_free(&f);
@@ -551,12 +554,66 @@ test_last_kind_wins(void **state)
 	buf_free(&b);
 }
 
+/*
+ * A batch unpacked into an arena (as the hub does) holds the same records
+ * as one unpacked with malloc; a frame that fails to decode leaves only
+ * arena memory, which the reset takes back.
+ */
+static void
+test_decode_into_arena(void **state)
+{
+	struct wire_batch	 wb = { 0 };
+	struct buf		 frame = { 0 };
+	struct arena		 a = { 0 };
+	ProtobufCAllocator	 pb;
+	Msosync__Frame		*f = NULL;
+	uint8_t			 hash[WIRE_HASH_LEN];
+	char			 ev[64];
+
+	(void)state;
+	arena_pb_allocator(&a, &pb);
+	wire_batch_reset(&wb, 41);
+	for (int i = 0; i < 300; i++) {
+		fill(hash, sizeof(hash), i);
+		snprintf(ev, sizeof(ev), "event number %d", i);
+		wire_batch_add(&wb, 41 + (uint64_t)i, hash, ev, strlen(ev));
+	}
+	wire_batch_finish(&wb, &frame);
+	assert_int_equal(wire_decode(frame.data, frame.len, MAX, &pb, &f), 0);
+	assert_true(arena_owns(&a, f));
+	assert_int_equal(f->kind_case, MSOSYNC__FRAME__KIND_BATCH);
+	assert_int_equal(f->batch->n_records, 300);
+	for (int i = 0; i < 300; i++) {
+		const Msosync__Record *r = f->batch->records[i];
+
+		fill(hash, sizeof(hash), i);
+		snprintf(ev, sizeof(ev), "event number %d", i);
+		assert_int_equal(r->seq, 41 + (uint64_t)i);
+		assert_memory_equal(r->hash.data, hash, WIRE_HASH_LEN);
+		assert_int_equal(r->event.len, strlen(ev));
+		assert_memory_equal(r->event.data, ev, strlen(ev));
+		assert_true(arena_owns(&a, r->event.data));
+	}
+	assert_true(a.used > frame.len);
+	/* garbage: refused, and nothing to free but the arena (ASan) */
+	frame.data[0] ^= 0xff;
+	assert_int_equal(wire_decode(frame.data, frame.len, MAX, &pb, &f),
+	    MSOSYNC_EPROTO);
+	assert_null(f);
+	arena_reset(&a);
+	assert_int_equal(a.used, 0);
+	arena_free(&a);
+	wire_batch_free(&wb);
+	buf_free(&frame);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hello),
 		cmocka_unit_test(test_welcome),
+		cmocka_unit_test(test_decode_into_arena),
 		cmocka_unit_test(test_ack_heartbeat_reject),
 		cmocka_unit_test(test_code_names),
 		cmocka_unit_test(test_batch_matches_protobuf_c),
