@@ -75,9 +75,9 @@ post_events(struct evhttp_request *req, struct api_ctx *ctx)
 {
 	struct ingest_req	*ir = ingest_req_new(reply_events, req);
 	size_t			 len;
-	const char		*body = httpd_body(req, &len);
+	char			*body = httpd_body_take(req, &len);
 
-	ingest_req_set_json(ir, body, len);
+	ingest_req_take_json(ir, body, len);
 	ingest_submit(ctx->ingest, ir);
 }
 

@@ -354,12 +354,10 @@ finish(struct ingest_req *req, int status)
 }
 
 void
-ingest_req_set_json(struct ingest_req *req, const char *text, size_t len)
+ingest_req_take_json(struct ingest_req *req, char *text, size_t len)
 {
 	free(req->json);
-	req->json = xmalloc(len + 1);
-	memcpy(req->json, text, len);
-	req->json[len] = '\0';
+	req->json = text;
 	req->json_len = len;
 }
 
@@ -372,8 +370,8 @@ ingest_req_set_json(struct ingest_req *req, const char *text, size_t len)
  * committed (splice_seq). test_ingest checks the join byte for byte
  * against msosync__event__pack.
  */
-static size_t
-head_len(const Msosync__Event *ev)
+size_t
+ingest_seq_cut(const Msosync__Event *ev)
 {
 	Msosync__Event	h = MSOSYNC__EVENT__INIT;
 
@@ -399,7 +397,7 @@ pack_without_seq(struct ingest_req *req)
 		n = msosync__event__get_packed_size(ev);
 		buf_reserve(b, n);
 		req->at[i] = b->len;
-		req->cut[i] = head_len(ev);
+		req->cut[i] = ingest_seq_cut(ev);
 		b->len += msosync__event__pack(ev, (uint8_t *)b->data + b->len);
 	}
 	req->at[req->nevents] = b->len;

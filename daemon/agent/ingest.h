@@ -53,7 +53,7 @@ struct ingest_req;
 typedef void (*ingest_done_fn)(struct ingest_req *req, void *arg);
 
 struct ingest_req {
-	/* filled by ingest_req_add_* / ingest_req_set_json */
+	/* filled by ingest_req_add_* / ingest_req_take_json */
 	Msosync__Event		**events;
 	size_t			  nevents, cap;
 	struct ingest_error	 *errors;
@@ -106,18 +106,17 @@ int	ingest_req_add_json(struct ingest_req *req, const char *text,
 	    size_t len);
 
 /*
- * Keep a copy of a JSON body for ingest_submit to decode off the loop
- * thread (as ingest_req_add_json; more than INGEST_MAX_EVENTS events
- * finish the request with INGEST_TOO_LARGE).
+ * Take a JSON body (malloc'd, now the request's) for ingest_submit to
+ * decode off the loop thread (as ingest_req_add_json; more than
+ * INGEST_MAX_EVENTS events finish the request with INGEST_TOO_LARGE).
  */
-void	ingest_req_set_json(struct ingest_req *req, const char *text,
-	    size_t len);
+void	ingest_req_take_json(struct ingest_req *req, char *text, size_t len);
 
 /* Take ownership of a decoded event (e.g. from an ipc SubmitRequest). */
 void	ingest_req_add_event(struct ingest_req *req, Msosync__Event *ev);
 
 /*
- * Decode (ingest_req_set_json), validate and stamp every event of req
+ * Decode (ingest_req_take_json), validate and stamp every event of req
  * (on a worker thread unless the request is small), then queue it for the
  * next group commit on the loop thread; req->done runs there when it is
  * finished, possibly before this returns (a small invalid request). The
@@ -126,6 +125,10 @@ void	ingest_req_add_event(struct ingest_req *req, Msosync__Event *ev);
 void	ingest_submit(struct ingest *in, struct ingest_req *req);
 
 const struct ingest_stats	*ingest_stats(const struct ingest *in);
+
+/* Bytes of 'ev' packed before its seq: its fields 1-3 (schema_version,
+ * event_id, site_id). Exported for tests. */
+size_t	ingest_seq_cut(const Msosync__Event *ev);
 
 /*
  * An Event's packed bytes with seq (field 4) put back: 'bytes' ('len') is

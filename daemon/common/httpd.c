@@ -17,6 +17,7 @@
 
 #include "httpd.h"
 #include "msosync/error.h"
+#include "xmalloc.h"
 
 /*
  * Each connection's bufferevent, made here to lift libevent's 16 KiB cap
@@ -153,6 +154,20 @@ httpd_body(struct evhttp_request *req, size_t *len)
 	if (*len == 0)
 		return "";
 	return (const char *)evbuffer_pullup(in, -1);
+}
+
+char *
+httpd_body_take(struct evhttp_request *req, size_t *len)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
+	char		*body;
+
+	*len = evbuffer_get_length(in);
+	body = xmalloc(*len + 1);
+	if (evbuffer_remove(in, body, *len) != (int)*len)
+		abort();	/* all of it is there: cannot happen */
+	body[*len] = '\0';
+	return body;
 }
 
 int

@@ -36,6 +36,11 @@ void	httpd_reply_error(struct evhttp_request *req, int code,
 
 /* The request body, contiguous; valid until the reply is sent. */
 const char	*httpd_body(struct evhttp_request *req, size_t *len);
+/*
+ * The request body moved out into a new NUL-terminated buffer, the
+ * caller's (free): one copy, where httpd_body and a copy of it make two.
+ */
+char		*httpd_body_take(struct evhttp_request *req, size_t *len);
 
 /* The path of the request URI without the query (into 'out'). */
 int	httpd_path(struct evhttp_request *req, char *out, size_t outlen);

@@ -17,7 +17,7 @@
 struct workq {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 work;
-	struct workq_job	*todo, *todo_tail;
+	struct workq_job	*waiting, *wait_tail;
 	struct workq_job	*done, *done_tail;
 	int			 stop;
 	int			 efd;
@@ -47,12 +47,12 @@ worker(void *arg)
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		while (q->todo == NULL && !q->stop)
+		while (q->waiting == NULL && !q->stop)
 			pthread_cond_wait(&q->work, &q->mu);
-		if ((j = q->todo) == NULL)
+		if ((j = q->waiting) == NULL)
 			break;			/* stopping, and nothing left */
-		if ((q->todo = j->next) == NULL)
-			q->todo_tail = NULL;
+		if ((q->waiting = j->next) == NULL)
+			q->wait_tail = NULL;
 		pthread_mutex_unlock(&q->mu);
 		j->run(j);
 		pthread_mutex_lock(&q->mu);
@@ -130,7 +130,7 @@ void
 workq_push(struct workq *q, struct workq_job *job)
 {
 	pthread_mutex_lock(&q->mu);
-	append(&q->todo, &q->todo_tail, job);
+	append(&q->waiting, &q->wait_tail, job);
 	pthread_cond_signal(&q->work);
 	pthread_mutex_unlock(&q->mu);
 }

@@ -1307,6 +1307,18 @@ agg_dbi(struct store_txn *t, const char *name, size_t klen, unsigned *db)
 	return MSOSYNC_EINVAL;
 }
 
+/* agg_dbi for the writers: -EROFS in a read-only transaction. */
+static int
+agg_dbi_writable(struct store_txn *t, const char *name, size_t klen,
+    unsigned *db)
+{
+	int	rc;
+
+	if ((rc = agg_dbi(t, name, klen, db)) != 0)
+		return rc;
+	return t->rdonly ? -EROFS : 0;
+}
+
 /* Remember the first failure that leaves the txn unusable. */
 static int
 txn_rc(struct store_txn *t, int rc)
@@ -1458,10 +1470,8 @@ store_txn_put(struct store_txn *t, const char *db, const void *key,
 	void		*copy = NULL;
 	int		 rc;
 
-	if ((rc = agg_dbi(t, db, klen, &i)) != 0)
+	if ((rc = agg_dbi_writable(t, db, klen, &i)) != 0)
 		return rc;
-	if (t->rdonly)
-		return -EROFS;
 	if (t->wc == NULL) {
 		k = val(key, klen);
 		v = val(value, vlen);
@@ -1502,10 +1512,8 @@ store_txn_del(struct store_txn *t, const char *db, const void *key,
 	unsigned	 i;
 	int		 rc;
 
-	if ((rc = agg_dbi(t, db, klen, &i)) != 0)
+	if ((rc = agg_dbi_writable(t, db, klen, &i)) != 0)
 		return rc;
-	if (t->rdonly)
-		return -EROFS;
 	if (t->wc != NULL)
 		e = wc_find(t->wc, i, key, klen, wc_hash(i, key, klen));
 	if (e == NULL) {
@@ -1563,10 +1571,8 @@ store_txn_add_i64(struct store_txn *t, const char *db, const void *key,
 	unsigned	 i;
 	int		 rc;
 
-	if ((rc = agg_dbi(t, db, klen, &i)) != 0)
+	if ((rc = agg_dbi_writable(t, db, klen, &i)) != 0)
 		return rc;
-	if (t->rdonly)
-		return -EROFS;
 	if (t->wc == NULL)
 		return add_now(t, t->s->agg[i], key, klen, delta, n);
 	h = wc_hash(i, key, klen);
