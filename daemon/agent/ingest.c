@@ -42,11 +42,13 @@ struct pending {
 
 /*
  * Decoding and validation take most of a request's CPU and share nothing:
- * they run on workers, so they overlap the loop's commits and fsyncs.
+ * they run on workers, in slices, so they overlap the loop's commits and
+ * fsyncs.
  */
 #define INGEST_WORKERS		2
 #define INGEST_INLINE_EVENTS	256	/* smaller requests stay on the loop */
 #define INGEST_INLINE_BYTES	65536
+#define INGEST_SLICE_EVENTS	1024	/* a larger one is shared out */
 
 struct ingest {
 	struct event_base	*base;
@@ -223,37 +225,84 @@ ingest_req_new(ingest_done_fn done, void *arg)
 	return req;
 }
 
+/* The text of value i of a JSON body; NULL when it is not JSON. */
+struct ingest_span {
+	const char	*text;
+	size_t		 len;
+};
+
+/* Event i packed with seq 0 (left out); its seq goes at bytes + cut. */
+struct ingest_packed {
+	const char	*bytes;
+	size_t		 len, cut;
+};
+
+/*
+ * A share of a request's events, prepared on one worker: events[from, to)
+ * and packed[from, to) are its own while it runs, the rest of the request
+ * read-only. Its errors are merged into the request's on the loop.
+ */
+struct ingest_slice {
+	struct workq_job	 job;
+	struct ingest_req	*req;
+	size_t			 from, to;
+	struct buf		 bytes;		/* what packed[] points into */
+	struct ingest_error	*bad;		/* values that do not decode */
+	size_t			 nbad;
+	struct ingest_error	*invalid;	/* events that fail validation */
+	size_t			 ninvalid;
+};
+
+static void
+errors_free(struct ingest_error *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].event_id);
+		free(e[i].message);
+	}
+	free(e);
+}
+
 /* Everything a request owns but the request itself. */
 static void
 free_contents(struct ingest_req *req)
 {
 	for (size_t i = 0; i < req->nevents; i++)
-		protobuf_c_message_free_unpacked(&req->events[i]->base, NULL);
-	for (size_t i = 0; i < req->nerrors; i++) {
-		free(req->errors[i].event_id);
-		free(req->errors[i].message);
+		if (req->events[i] != NULL)
+			protobuf_c_message_free_unpacked(&req->events[i]->base,
+			    NULL);
+	errors_free(req->errors, req->nerrors);
+	for (size_t i = 0; i < req->nslices; i++) {
+		buf_free(&req->slices[i].bytes);
+		errors_free(req->slices[i].bad, req->slices[i].nbad);
+		errors_free(req->slices[i].invalid, req->slices[i].ninvalid);
 	}
+	free(req->slices);
 	free(req->events);
-	free(req->errors);
 	free(req->results);
 	free(req->json);
-	buf_free(&req->packed);
-	free(req->at);
-	free(req->cut);
+	free(req->spans);
+	free(req->packed);
+}
+
+static struct ingest_req *
+job_req(struct workq_job *job)
+{
+	return (struct ingest_req *)((char *)job -
+	    offsetof(struct ingest_req, job));
 }
 
 static void
 free_on_worker(struct workq_job *job)
 {
-	free_contents((struct ingest_req *)((char *)job -
-	    offsetof(struct ingest_req, job)));
+	free_contents(job_req(job));
 }
 
 /* Back on the loop: the job lives in the request, so it goes last. */
 static void
 freed(struct workq_job *job)
 {
-	free((char *)job - offsetof(struct ingest_req, job));
+	free(job_req(job));
 }
 
 void
@@ -281,20 +330,25 @@ ingest_req_free(struct ingest_req **reqp)
 }
 
 static void
-add_error(struct ingest_req *req, size_t index, const char *event_id,
-    const char *msg)
+errors_add(struct ingest_error **v, size_t *n, size_t index,
+    const char *event_id, const char *msg)
 {
 	struct ingest_error	*e;
 
 	/* grow by doubling: a body of 100,000 bad lines stays linear */
-	if ((req->nerrors & (req->nerrors - 1)) == 0)
-		req->errors = xrealloc(req->errors,
-		    (req->nerrors ? req->nerrors * 2 : 1) *
-		    sizeof(*req->errors));
-	e = &req->errors[req->nerrors++];
+	if ((*n & (*n - 1)) == 0)
+		*v = xrealloc(*v, (*n ? *n * 2 : 1) * sizeof(**v));
+	e = &(*v)[(*n)++];
 	e->index = index;
 	e->event_id = event_id && *event_id ? xstrdup(event_id) : NULL;
 	e->message = xstrdup(msg);
+}
+
+static void
+add_error(struct ingest_req *req, size_t index, const char *event_id,
+    const char *msg)
+{
+	errors_add(&req->errors, &req->nerrors, index, event_id, msg);
 }
 
 void
@@ -308,42 +362,12 @@ ingest_req_add_event(struct ingest_req *req, Msosync__Event *ev)
 	req->events[req->nevents++] = ev;
 }
 
-static int
-add_json_value(void *arg, size_t index, const char *value, size_t vlen,
-    const char *perr)
+void
+ingest_req_take_json(struct ingest_req *req, char *text, size_t len)
 {
-	struct ingest_req	*req = arg;
-	ProtobufCMessage	*m;
-	char			 err[PBJSON_ERR_MAX], id[PBJSON_ERR_MAX];
-
-	if (index >= INGEST_MAX_EVENTS)
-		return MSOSYNC_ETOOBIG;
-	if (value == NULL) {
-		snprintf(err, sizeof(err), "invalid JSON: %s", perr);
-		add_error(req, index, NULL, err);
-		return 0;
-	}
-	if (pbjson_decode_text(&msosync__event__descriptor, value, vlen, &m,
-	    err, sizeof(err)) != 0) {
-		/* only now is the event_id looked for: errors are rare */
-		add_error(req, index, pbjson_peek_string(value, vlen,
-		    "event_id", id, sizeof(id)) == 0 ? id : NULL, err);
-		return 0;
-	}
-	/* keep positions: events[i] is the request's i-th value */
-	if (req->nerrors == 0 && req->nevents == index)
-		ingest_req_add_event(req, (Msosync__Event *)m);
-	else
-		protobuf_c_message_free_unpacked(m, NULL);
-	return 0;
-}
-
-int
-ingest_req_add_json(struct ingest_req *req, const char *text, size_t len)
-{
-	int	rc = ndjson_each(text, len, add_json_value, req);
-
-	return rc == MSOSYNC_ETOOBIG ? rc : 0;
+	free(req->json);
+	req->json = text;
+	req->json_len = len;
 }
 
 static void
@@ -351,14 +375,6 @@ finish(struct ingest_req *req, int status)
 {
 	req->status = status;
 	req->done(req, req->arg);
-}
-
-void
-ingest_req_take_json(struct ingest_req *req, char *text, size_t len)
-{
-	free(req->json);
-	req->json = text;
-	req->json_len = len;
 }
 
 /*
@@ -381,28 +397,6 @@ ingest_seq_cut(const Msosync__Event *ev)
 	return msosync__event__get_packed_size(&h);
 }
 
-static void
-pack_without_seq(struct ingest_req *req)
-{
-	struct buf	*b = &req->packed;
-
-	req->at = xmalloc((req->nevents + 1) * sizeof(*req->at));
-	req->cut = xmalloc((req->nevents + 1) * sizeof(*req->cut));
-	buf_reset(b);
-	for (size_t i = 0; i < req->nevents; i++) {
-		Msosync__Event	*ev = req->events[i];
-		size_t		 n;
-
-		ev->seq = 0;
-		n = msosync__event__get_packed_size(ev);
-		buf_reserve(b, n);
-		req->at[i] = b->len;
-		req->cut[i] = ingest_seq_cut(ev);
-		b->len += msosync__event__pack(ev, (uint8_t *)b->data + b->len);
-	}
-	req->at[req->nevents] = b->len;
-}
-
 size_t
 ingest_splice_seq(const char *bytes, size_t len, size_t cut, uint64_t seq,
     uint8_t *out)
@@ -420,48 +414,192 @@ ingest_splice_seq(const char *bytes, size_t len, size_t cut, uint64_t seq,
 	return (size_t)(p - out) + len - cut;
 }
 
-/* On a worker: decode, validate, stamp. Sets status when refused. */
-static void
-prepare(struct workq_job *job)
-{
-	struct ingest_req	*req = (struct ingest_req *)((char *)job -
-				    offsetof(struct ingest_req, job));
-	char			 err[VALIDATE_ERR_MAX];
-	int64_t			 now = clock_now_ms();
-	int			 rc;
+/* Split json into values: the spans, and the errors of what is not JSON. */
+struct splitting {
+	struct ingest_req	*req;
+	size_t			 cap;
+};
 
-	if (req->json != NULL) {
-		rc = ingest_req_add_json(req, req->json, req->json_len);
-		free(req->json);
-		req->json = NULL;
-		if (rc == MSOSYNC_ETOOBIG) {
-			req->status = INGEST_TOO_LARGE;
-			return;
+static int
+add_span(void *arg, size_t index, const char *value, size_t vlen,
+    const char *perr)
+{
+	struct splitting	*sp = arg;
+	struct ingest_req	*req = sp->req;
+	char			 err[PBJSON_ERR_MAX];
+
+	if (index >= INGEST_MAX_EVENTS)
+		return MSOSYNC_ETOOBIG;
+	if (value == NULL) {
+		snprintf(err, sizeof(err), "invalid JSON: %s", perr);
+		add_error(req, index, NULL, err);
+	}
+	if (index == sp->cap) {
+		sp->cap = sp->cap ? sp->cap * 2 : 64;
+		req->spans = xrealloc(req->spans, sp->cap * sizeof(*req->spans));
+	}
+	req->spans[index].text = value;
+	req->spans[index].len = vlen;
+	req->nevents = index + 1;
+	return 0;
+}
+
+/* Sets the status when the body holds too many values. */
+static void
+split_json(struct ingest_req *req)
+{
+	struct splitting	sp = { .req = req };
+
+	if (ndjson_each(req->json, req->json_len, add_span, &sp) ==
+	    MSOSYNC_ETOOBIG) {
+		req->status = INGEST_TOO_LARGE;
+		req->nevents = 0;
+		return;
+	}
+	/* slots, filled by the slices: NULL where a value does not decode */
+	req->events = xcalloc(req->nevents ? req->nevents : 1,
+	    sizeof(*req->events));
+	req->cap = req->nevents;
+}
+
+/* On a worker (or the loop, for a small request): decode, validate, pack. */
+static void
+prepare_slice(struct workq_job *job)
+{
+	struct ingest_slice	*sl = (struct ingest_slice *)job;
+	struct ingest_req	*req = sl->req;
+	char			 err[PBJSON_ERR_MAX], id[PBJSON_ERR_MAX];
+	size_t			 i, first_bad = sl->to, total = 0;
+	uint8_t			*p;
+
+	for (i = sl->from; i < sl->to && req->spans != NULL; i++) {
+		const struct ingest_span *s = &req->spans[i];
+		ProtobufCMessage	*m;
+
+		if (s->text == NULL) {
+			/* not JSON: split_json has its error */
+			first_bad = first_bad < i ? first_bad : i;
+			continue;
 		}
+		if (pbjson_decode_text(&msosync__event__descriptor, s->text,
+		    s->len, &m, err, sizeof(err)) != 0) {
+			/* only now is the event_id looked for: errors are rare */
+			errors_add(&sl->bad, &sl->nbad, i,
+			    pbjson_peek_string(s->text, s->len, "event_id", id,
+			    sizeof(id)) == 0 ? id : NULL, err);
+			first_bad = first_bad < i ? first_bad : i;
+			continue;
+		}
+		req->events[i] = (Msosync__Event *)m;
+	}
+	for (i = sl->from; i < first_bad; i++)
+		if (validate_event(req->events[i], req->now, err,
+		    sizeof(err)) != 0)
+			errors_add(&sl->invalid, &sl->ninvalid, i,
+			    req->events[i]->event_id, err);
+	/* a refused request is neither stamped nor packed */
+	if (first_bad < sl->to || sl->ninvalid > 0 || req->nerrors > 0)
+		return;
+	for (i = sl->from; i < sl->to; i++) {
+		Msosync__Event *ev = req->events[i];
+
+		validate_stamp(ev, req->in->site_id, req->now, req->in->pepper);
+		ev->seq = 0;
+		req->packed[i].len = msosync__event__get_packed_size(ev);
+		req->packed[i].cut = ingest_seq_cut(ev);
+		total += req->packed[i].len;
+	}
+	/* sized first, so the pointers into it stay put */
+	buf_reset(&sl->bytes);
+	buf_reserve(&sl->bytes, total);
+	p = (uint8_t *)sl->bytes.data;
+	for (i = sl->from; i < sl->to; i++) {
+		req->packed[i].bytes = (const char *)p;
+		p += msosync__event__pack(req->events[i], p);
+	}
+	sl->bytes.len = total;
+}
+
+static int
+by_index(const void *a, const void *b)
+{
+	size_t	x = ((const struct ingest_error *)a)->index;
+	size_t	y = ((const struct ingest_error *)b)->index;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * On the loop, once every slice is prepared: the request's errors in the
+ * order ingest_submit promises, then its status (0 when it may commit).
+ */
+static void
+merge_slices(struct ingest_req *req)
+{
+	size_t	first_bad = SIZE_MAX;
+
+	for (size_t s = 0; s < req->nslices; s++) {
+		struct ingest_slice *sl = &req->slices[s];
+
+		for (size_t i = 0; i < sl->nbad; i++)
+			errors_add(&req->errors, &req->nerrors,
+			    sl->bad[i].index, sl->bad[i].event_id,
+			    sl->bad[i].message);
+		errors_free(sl->bad, sl->nbad);
+		sl->bad = NULL;
+		sl->nbad = 0;
+	}
+	if (req->nerrors > 0) {
+		qsort(req->errors, req->nerrors, sizeof(*req->errors),
+		    by_index);
+		first_bad = req->errors[0].index;
+	}
+	for (size_t s = 0; s < req->nslices; s++) {
+		struct ingest_slice *sl = &req->slices[s];
+
+		for (size_t i = 0; i < sl->ninvalid; i++)
+			if (sl->invalid[i].index < first_bad)
+				errors_add(&req->errors, &req->nerrors,
+				    sl->invalid[i].index,
+				    sl->invalid[i].event_id,
+				    sl->invalid[i].message);
+		errors_free(sl->invalid, sl->ninvalid);
+		sl->invalid = NULL;
+		sl->ninvalid = 0;
 	}
 	if (req->nerrors == 0 && req->nevents == 0)
 		add_error(req, 0, NULL, "no events in request");
-	for (size_t i = 0; i < req->nevents; i++)
-		if (validate_event(req->events[i], now, err, sizeof(err)) != 0)
-			add_error(req, i, req->events[i]->event_id, err);
-	if (req->nerrors > 0) {
+	if (req->nerrors > 0)
 		req->status = INGEST_INVALID;
-		return;
-	}
-	for (size_t i = 0; i < req->nevents; i++)
-		validate_stamp(req->events[i], req->in->site_id, now,
-		    req->in->pepper);
-	pack_without_seq(req);
-	req->results = xcalloc(req->nevents, sizeof(*req->results));
+	else
+		req->results = xcalloc(req->nevents, sizeof(*req->results));
 }
 
-/* Back on the loop: answer a refused request, queue the others. */
+/* Cut the request into slices of at most 'each' events. */
 static void
-prepared(struct workq_job *job)
+make_slices(struct ingest_req *req, size_t each)
 {
-	struct ingest_req	*req = (struct ingest_req *)((char *)job -
-				    offsetof(struct ingest_req, job));
-	struct ingest		*in = req->in;
+	size_t	n = req->nevents ? (req->nevents + each - 1) / each : 1;
+
+	req->packed = xcalloc(req->nevents ? req->nevents : 1,
+	    sizeof(*req->packed));
+	req->slices = xcalloc(n, sizeof(*req->slices));
+	req->nslices = req->slices_left = n;
+	for (size_t s = 0; s < n; s++) {
+		struct ingest_slice *sl = &req->slices[s];
+
+		sl->req = req;
+		sl->from = s * each;
+		sl->to = sl->from + each < req->nevents ? sl->from + each :
+		    req->nevents;
+	}
+}
+
+/* On the loop: answer a refused request, queue the others. */
+static void
+prepared(struct ingest_req *req)
+{
+	struct ingest	*in = req->in;
 
 	if (req->status != 0) {
 		if (req->status == INGEST_INVALID)
@@ -478,20 +616,73 @@ prepared(struct workq_job *job)
 	event_active(in->commit_ev, 0, 0);
 }
 
+static void
+slice_done(struct workq_job *job)
+{
+	struct ingest_req	*req = ((struct ingest_slice *)job)->req;
+
+	if (--req->slices_left > 0)
+		return;
+	merge_slices(req);
+	prepared(req);
+}
+
+/*
+ * Every slice of a request is queued before the next request's, so the
+ * workers finish one request together rather than two side by side: its
+ * commit then overlaps the next one's decoding.
+ */
+static void
+start_slices(struct ingest_req *req)
+{
+	make_slices(req, INGEST_SLICE_EVENTS);
+	for (size_t s = 0; s < req->nslices; s++) {
+		req->slices[s].job.run = prepare_slice;
+		req->slices[s].job.done = slice_done;
+		workq_push(req->in->workers, &req->slices[s].job);
+	}
+}
+
+static void
+split_on_worker(struct workq_job *job)
+{
+	split_json(job_req(job));
+}
+
+static void
+split_done(struct workq_job *job)
+{
+	struct ingest_req	*req = job_req(job);
+
+	if (req->status != 0)
+		prepared(req);
+	else
+		start_slices(req);
+}
+
 void
 ingest_submit(struct ingest *in, struct ingest_req *req)
 {
 	req->in = in;
 	req->status = 0;
-	req->job.run = prepare;
-	req->job.done = prepared;
+	req->now = clock_now_ms();
 	/* a few events cost less to check than a hop to a thread and back */
 	if (req->json != NULL ? req->json_len <= INGEST_INLINE_BYTES :
 	    req->nevents <= INGEST_INLINE_EVENTS) {
-		prepare(&req->job);
-		prepared(&req->job);
-	} else
+		if (req->json != NULL)
+			split_json(req);
+		if (req->status == 0) {
+			make_slices(req, req->nevents ? req->nevents : 1);
+			prepare_slice(&req->slices[0].job);
+			merge_slices(req);
+		}
+		prepared(req);
+	} else if (req->json != NULL) {
+		req->job.run = split_on_worker;
+		req->job.done = split_done;
 		workq_push(in->workers, &req->job);
+	} else
+		start_slices(req);
 }
 
 static void
@@ -598,9 +789,9 @@ resolve(struct ingest *in, struct ingest_req *req,
 		in->pend[*npend].ev = ev;
 		in->pend[*npend].flags = ev->body_case ==
 		    MSOSYNC__EVENT__BODY_VOID ? JOURNAL_F_VOID : 0;
-		in->pend[*npend].bytes = req->packed.data + req->at[i];
-		in->pend[*npend].len = req->at[i + 1] - req->at[i];
-		in->pend[*npend].cut = req->cut[i];
+		in->pend[*npend].bytes = req->packed[i].bytes;
+		in->pend[*npend].len = req->packed[i].len;
+		in->pend[*npend].cut = req->packed[i].cut;
 		idmap_put(&in->ids, ev->event_id, *npend);
 		req->results[i].seq = ev->seq;
 		req->results[i].duplicate = 0;

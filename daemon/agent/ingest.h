@@ -50,6 +50,9 @@ struct ingest_error {
 };
 
 struct ingest_req;
+struct ingest_span;
+struct ingest_packed;
+struct ingest_slice;
 typedef void (*ingest_done_fn)(struct ingest_req *req, void *arg);
 
 struct ingest_req {
@@ -67,10 +70,12 @@ struct ingest_req {
 	/* ingest's */
 	char			 *json;		/* body not yet decoded */
 	size_t			  json_len;
-	struct buf		  packed;	/* the events packed, seq left out */
-	size_t			 *at;		/* event i: packed[at[i], at[i+1]) */
-	size_t			 *cut;		/* ... its seq goes at at[i] + cut[i] */
-	struct workq_job	  job;		/* decode and validate */
+	struct ingest_span	 *spans;	/* value i of json */
+	struct ingest_packed	 *packed;	/* event i packed, seq left out */
+	struct ingest_slice	 *slices;	/* shares prepared apart */
+	size_t			  nslices, slices_left;
+	int64_t			  now;		/* when it was submitted */
+	struct workq_job	  job;		/* split json; free */
 	struct ingest		 *in;
 	struct ingest_req	 *next;		/* queue link */
 };
@@ -98,17 +103,10 @@ struct ingest_req	*ingest_req_new(ingest_done_fn done, void *arg);
 void			 ingest_req_free(struct ingest_req **req);
 
 /*
- * Parse a body of JSON text: one object, an array of objects, or NDJSON.
- * Adds decoded events, or per-event errors, to req. Returns 0, or
- * MSOSYNC_ETOOBIG when it holds more than INGEST_MAX_EVENTS events.
- */
-int	ingest_req_add_json(struct ingest_req *req, const char *text,
-	    size_t len);
-
-/*
- * Take a JSON body (malloc'd, now the request's) for ingest_submit to
- * decode off the loop thread (as ingest_req_add_json; more than
- * INGEST_MAX_EVENTS events finish the request with INGEST_TOO_LARGE).
+ * Take a body of JSON text (malloc'd, now the request's): one object, an
+ * array of objects, or NDJSON (ndjson_each). ingest_submit decodes it, off
+ * the loop thread when it is large; more than INGEST_MAX_EVENTS events
+ * finish the request with INGEST_TOO_LARGE.
  */
 void	ingest_req_take_json(struct ingest_req *req, char *text, size_t len);
 
@@ -117,10 +115,15 @@ void	ingest_req_add_event(struct ingest_req *req, Msosync__Event *ev);
 
 /*
  * Decode (ingest_req_take_json), validate and stamp every event of req
- * (on a worker thread unless the request is small), then queue it for the
- * next group commit on the loop thread; req->done runs there when it is
- * finished, possibly before this returns (a small invalid request). The
- * caller frees req after done, and must not touch it in between.
+ * (on worker threads, in shares of INGEST_SLICE_EVENTS, unless the request
+ * is small), then queue it for the next group commit on the loop thread;
+ * req->done runs there when it is finished, possibly before this returns
+ * (a small invalid request). The caller frees req after done, and must not
+ * touch it in between.
+ *
+ * A refused request lists every value that does not decode, in index
+ * order, then the validation errors of the events before the first of
+ * them, in index order.
  */
 void	ingest_submit(struct ingest *in, struct ingest_req *req);
 

@@ -130,6 +130,13 @@ void
 workq_push(struct workq *q, struct workq_job *job)
 {
 	pthread_mutex_lock(&q->mu);
+	if (q->stop) {
+		/* pushed by a done that workq_free delivers: no worker is left */
+		pthread_mutex_unlock(&q->mu);
+		job->run(job);
+		job->done(job);
+		return;
+	}
 	append(&q->waiting, &q->wait_tail, job);
 	pthread_cond_signal(&q->work);
 	pthread_mutex_unlock(&q->mu);

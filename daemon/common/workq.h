@@ -28,7 +28,10 @@ struct workq_job {
  */
 struct workq	*workq_new(struct event_base *base, unsigned threads);
 
-/* Queue 'job' (run and done set); jobs start in the order pushed. */
+/*
+ * Queue 'job' (run and done set); jobs start in the order pushed. A job
+ * pushed by a done while workq_free delivers runs at once, in the caller.
+ */
 void		 workq_push(struct workq *q, struct workq_job *job);
 
 /*
