@@ -58,6 +58,10 @@ struct ingest {
 	uint32_t		 site_id;
 	const uint8_t		*pepper;
 	struct ingest_req	*head, *tail;	/* queued for the next commit */
+	struct workq		*writer;	/* one thread: the journal's */
+	struct workq_job	 commit_job;	/* the commit in flight ... */
+	struct journal_append	 op;
+	struct ingest_req	*flight;	/* ... and its requests */
 	struct ingest_stats	 stats;
 	int			 failed;	/* storage failed: stop the agent */
 	void			(*commit_hook)(void *);
@@ -75,6 +79,8 @@ struct ingest {
 };
 
 static void	on_commit(evutil_socket_t, short, void *);
+static void	commit_run(struct workq_job *);
+static void	committed(struct workq_job *);
 static void	finish(struct ingest_req *, int);
 
 static uint64_t
@@ -161,7 +167,11 @@ ingest_new(struct event_base *base, struct journal *j, uint32_t site_id,
 	in->commit_ev = event_new(base, -1, 0, on_commit, in);
 	if (in->commit_ev == NULL || event_priority_set(in->commit_ev, 1) != 0)
 		abort();	/* only if the base lacks priorities: a bug */
-	if ((in->workers = workq_new(base, INGEST_WORKERS)) == NULL) {
+	in->commit_job.run = commit_run;
+	in->commit_job.done = committed;
+	if ((in->workers = workq_new(base, INGEST_WORKERS)) == NULL ||
+	    (in->writer = workq_new(base, 1)) == NULL) {
+		workq_free(&in->workers);
 		event_free(in->commit_ev);
 		free(in);
 		return NULL;
@@ -176,8 +186,12 @@ ingest_free(struct ingest **inp)
 
 	if (in == NULL)
 		return;
+	/* the agent is stopping: replication is not kicked any more */
+	in->commit_hook = NULL;
 	/* requests being decoded come back, and are queued */
 	workq_free(&in->workers);
+	/* the commit in flight finishes, durably, and is answered */
+	workq_free(&in->writer);
 	/* requests still queued were never answered: tell their owners */
 	while (in->head) {
 		struct ingest_req *req = in->head;
@@ -841,16 +855,106 @@ pack_pending(struct ingest *in, size_t npend)
 	free(off);
 }
 
+/*
+ * Answer the requests of a commit that journaled npend new events with
+ * result rc (or refused them all, rc != 0), then kick replication.
+ */
+static void
+answer(struct ingest *in, struct ingest_req *reqs, int rc, size_t npend)
+{
+	struct ingest_req	*req, *next;
+	int			 status;
+
+	if (rc == 0 && npend > 0) {
+		in->stats.commits++;
+		in->stats.commit_events += npend;
+	}
+	if (rc == MSOSYNC_EPANIC || (rc != 0 && rc != MSOSYNC_EFULL)) {
+		log_error("journal: %s; no request of this commit is "
+		    "acknowledged", msosync_strerror(rc));
+		if (rc == MSOSYNC_EPANIC) {
+			in->failed = 1;
+			event_base_loopbreak(in->base);
+		}
+	}
+	for (req = reqs; req; req = next) {
+		int has_new = 0;
+
+		next = req->next;
+		for (size_t i = 0; i < req->nevents && req->results; i++)
+			has_new |= !req->results[i].duplicate;
+		if (req->nerrors > 0) {
+			status = INGEST_INVALID;
+			in->stats.requests_invalid++;
+		} else if (rc == 0 || !has_new) {
+			status = INGEST_OK;
+			in->stats.requests_ok++;
+			for (size_t i = 0; i < req->nevents; i++) {
+				if (req->results[i].duplicate)
+					in->stats.duplicates++;
+				else
+					in->stats.accepted++;
+			}
+		} else if (rc == MSOSYNC_EFULL) {
+			status = INGEST_FULL;
+			in->stats.requests_full++;
+		} else
+			status = INGEST_INTERNAL;
+		finish(req, status);
+	}
+	/* replication after the answers: a client is not kept waiting on it */
+	if (rc == 0 && npend > 0 && in->commit_hook)
+		in->commit_hook(in->commit_arg);
+}
+
+/* On the writer thread: the commit's transaction and its fsync. */
+static void
+commit_run(struct workq_job *job)
+{
+	struct ingest	*in = (struct ingest *)((char *)job -
+			    offsetof(struct ingest, commit_job));
+
+	journal_append_run(in->journal, &in->op);
+}
+
+/* Back on the loop: answer the commit, and start the next one. */
+static void
+committed(struct workq_job *job)
+{
+	struct ingest		*in = (struct ingest *)((char *)job -
+				    offsetof(struct ingest, commit_job));
+	struct ingest_req	*reqs = in->flight;
+	int			 rc;
+
+	if ((rc = journal_append_finish(in->journal, &in->op)) ==
+	    JOURNAL_AGAIN) {
+		workq_push(in->writer, &in->commit_job);	/* map grown */
+		return;
+	}
+	in->flight = NULL;
+	answer(in, reqs, rc, in->op.n);
+	if (in->head)
+		event_active(in->commit_ev, 0, 0);
+}
+
+/*
+ * Resolve what is queued against the journal, and hand the new events to
+ * the writer thread: the loop goes on reading and checking requests while
+ * the transaction and its fsync run. One commit is in flight at a time;
+ * whatever arrives meanwhile goes into the next.
+ */
 static void
 on_commit(evutil_socket_t fd, short what, void *arg)
 {
 	struct ingest		*in = arg;
-	struct ingest_req	*reqs = in->head, *req, *next;
+	struct ingest_req	*reqs = in->head, *req;
 	size_t			 nev = 0, nvoid = 0, nfind, npend = 0, k;
-	int			 rc = 0, status;
+	int			 rc = 0;
 
 	(void)fd;
 	(void)what;
+	if (in->flight != NULL || reqs == NULL)
+		return;		/* committed() starts the next one */
 	in->head = in->tail = NULL;
 	for (req = reqs; req; req = req->next)
 		for (size_t i = 0; i < req->nevents; i++) {
@@ -889,47 +993,13 @@ on_commit(evutil_socket_t fd, short what, void *arg)
 	}
 	if (npend > 0) {
 		pack_pending(in, npend);
-		rc = journal_append(in->journal, in->app, npend);
-	}
-	if (rc == 0 && npend > 0) {
-		in->stats.commits++;
-		in->stats.commit_events += npend;
-	}
-done:
-	if (rc == MSOSYNC_EPANIC || (rc != 0 && rc != MSOSYNC_EFULL)) {
-		log_error("journal: %s; no request of this commit is "
-		    "acknowledged", msosync_strerror(rc));
-		if (rc == MSOSYNC_EPANIC) {
-			in->failed = 1;
-			event_base_loopbreak(in->base);
+		rc = journal_append_start(in->journal, &in->op, in->app, npend);
+		if (rc == 0) {
+			in->flight = reqs;
+			workq_push(in->writer, &in->commit_job);
+			return;
 		}
 	}
-	for (req = reqs; req; req = next) {
-		int has_new = 0;
-
-		next = req->next;
-		for (size_t i = 0; i < req->nevents && req->results; i++)
-			has_new |= !req->results[i].duplicate;
-		if (req->nerrors > 0) {
-			status = INGEST_INVALID;
-			in->stats.requests_invalid++;
-		} else if (rc == 0 || !has_new) {
-			status = INGEST_OK;
-			in->stats.requests_ok++;
-			for (size_t i = 0; i < req->nevents; i++) {
-				if (req->results[i].duplicate)
-					in->stats.duplicates++;
-				else
-					in->stats.accepted++;
-			}
-		} else if (rc == MSOSYNC_EFULL) {
-			status = INGEST_FULL;
-			in->stats.requests_full++;
-		} else
-			status = INGEST_INTERNAL;
-		finish(req, status);
-	}
-	/* replication after the answers: a client is not kept waiting on it */
-	if (rc == 0 && npend > 0 && in->commit_hook)
-		in->commit_hook(in->commit_arg);
+done:
+	answer(in, reqs, rc, npend);
 }

@@ -50,6 +50,7 @@ struct journal {
 	size_t		 append_max;	/* the budget less the reserve */
 	size_t		 mapsize;
 	unsigned	 snapshots;	/* our read txns open now (scan) */
+	int		 appending;	/* an append is in flight */
 	int		 broken;	/* a write failed: refuse all writes */
 	uint64_t	 head_seq;
 	uint64_t	 acked_seq;
@@ -160,7 +161,9 @@ refresh_mapsize(struct journal *j)
 
 /*
  * Grow the map towards 'limit'. Remapping moves every pointer into the
- * map, so it is refused while a scan of ours holds a snapshot.
+ * map, so it is refused while a scan of ours holds a snapshot, and while
+ * an append runs on another thread (LMDB remaps only with no transaction
+ * open in the process).
  */
 static int
 grow(struct journal *j, size_t limit)
@@ -168,12 +171,44 @@ grow(struct journal *j, size_t limit)
 	size_t	size;
 	int	rc;
 
-	if (j->mapsize >= limit || j->snapshots > 0)
+	if (j->mapsize >= limit || j->snapshots > 0 || j->appending)
 		return MDB_MAP_FULL;
 	size = j->mapsize <= limit / 2 ? j->mapsize * 2 : limit;
 	if ((rc = mdb_env_set_mapsize(j->env, size)) != 0)
 		return rc;
 	return refresh_mapsize(j);
+}
+
+/* Run fn in one write transaction and commit it: an LMDB code. */
+static int
+txn_once(struct journal *j, txn_fn fn, void *arg)
+{
+	MDB_txn	*txn = NULL;
+	int	 rc;
+
+	rc = mdb_txn_begin(j->env, NULL, 0, &txn);
+	if (rc == 0 && (rc = fn(j, txn, arg)) == 0) {
+		rc = mdb_txn_commit(txn);	/* frees txn, even on failure */
+		txn = NULL;
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/*
+ * A write's outcome in msosync terms. A failed write or fsync may have
+ * lost pages the kernel will not report again: the caller must not trust
+ * this file any more.
+ */
+static int
+txn_result(struct journal *j, int rc)
+{
+	if (rc > 0 && rc != ENOMEM)
+		rc = MDB_PANIC;
+	rc = xlate(rc);
+	if (rc == MSOSYNC_EPANIC)
+		j->broken = 1;
+	return rc;
 }
 
 /*
@@ -185,32 +220,14 @@ grow(struct journal *j, size_t limit)
 static int
 write_txn(struct journal *j, size_t limit, txn_fn fn, void *arg)
 {
-	MDB_txn	*txn = NULL;
-	int	 rc;
+	int	rc;
 
 	if (j->broken)
 		return MSOSYNC_EPANIC;
-	for (;;) {
-		rc = mdb_txn_begin(j->env, NULL, 0, &txn);
-		if (rc == 0 && (rc = fn(j, txn, arg)) == 0) {
-			rc = mdb_txn_commit(txn);	/* frees txn, even on failure */
-			txn = NULL;
-		}
-		mdb_txn_abort(txn);
-		txn = NULL;
-		if (rc != MDB_MAP_FULL || (rc = grow(j, limit)) != 0)
-			break;
-	}
-	/*
-	 * A failed write or fsync may have lost pages the kernel will not
-	 * report again: the caller must not trust this file any more.
-	 */
-	if (rc > 0 && rc != ENOMEM)
-		rc = MDB_PANIC;
-	rc = xlate(rc);
-	if (rc == MSOSYNC_EPANIC)
-		j->broken = 1;
-	return rc;
+	while ((rc = txn_once(j, fn, arg)) == MDB_MAP_FULL &&
+	    (rc = grow(j, limit)) == 0)
+		;
+	return txn_result(j, rc);
 }
 
 static int
@@ -573,17 +590,25 @@ shrink_for_append(struct journal *j)
 	return refresh_mapsize(j);
 }
 
+/*
+ * An append in three steps, so that its transaction (and fsync) can run on
+ * another thread: start and finish run on the loop, run anywhere between
+ * them. While one is in flight the loop must not append, grow or shrink
+ * the map (finish grows it, on the loop, when run found it full).
+ */
 int
-journal_append(struct journal *j, const struct journal_entry *e, size_t n)
+journal_append_start(struct journal *j, struct journal_append *op,
+    const struct journal_entry *e, size_t n)
 {
-	struct append_arg	a;
-	size_t			maxkey;
-	int			rc;
+	size_t	maxkey;
+	int	rc;
 
-	if (n == 0)
-		return 0;
+	memset(op, 0, sizeof(*op));
+	op->e = e;
+	op->n = n;
 	if (j->broken)
 		return MSOSYNC_EPANIC;
+	INVARIANT(!j->appending);
 	maxkey = (size_t)mdb_env_get_maxkeysize(j->env);
 	for (size_t i = 0; i < n; i++) {
 		INVARIANT(e[i].seq == j->head_seq + 1 + i);
@@ -598,16 +623,56 @@ journal_append(struct journal *j, const struct journal_entry *e, size_t n)
 	}
 	if ((rc = shrink_for_append(j)) != 0)
 		return xlate(rc);
-	a.e = e;
-	a.n = n;
-	if ((rc = write_txn(j, j->append_max, append_all, &a)) != 0)
+	j->appending = 1;
+	return 0;
+}
+
+/* Reads only what the loop leaves alone while an append is in flight. */
+void
+journal_append_run(struct journal *j, struct journal_append *op)
+{
+	struct append_arg	a = { .e = op->e, .n = op->n };
+
+	op->rc = op->n > 0 ? txn_once(j, append_all, &a) : 0;
+	memcpy(op->hash, a.hash, CHAIN_HASH_LEN);
+}
+
+int
+journal_append_finish(struct journal *j, struct journal_append *op)
+{
+	int	rc = op->rc;
+
+	j->appending = 0;
+	if (rc == MDB_MAP_FULL) {
+		if ((rc = grow(j, j->append_max)) == 0) {
+			j->appending = 1;
+			return JOURNAL_AGAIN;
+		}
+	}
+	if ((rc = txn_result(j, rc)) != 0 || op->n == 0)
 		return rc;
 	/* Publish only after the commit. */
 	if (j->first_seq == 0)
 		j->first_seq = j->head_seq + 1;
-	j->head_seq += n;
-	memcpy(j->head_hash, a.hash, CHAIN_HASH_LEN);
+	j->head_seq += op->n;
+	memcpy(j->head_hash, op->hash, CHAIN_HASH_LEN);
 	return 0;
+}
+
+int
+journal_append(struct journal *j, const struct journal_entry *e, size_t n)
+{
+	struct journal_append	op;
+	int			rc;
+
+	if (n == 0)
+		return 0;
+	if ((rc = journal_append_start(j, &op, e, n)) != 0)
+		return rc;
+	do
+		journal_append_run(j, &op);
+	while ((rc = journal_append_finish(j, &op)) == JOURNAL_AGAIN);
+	return rc;
 }
 
 uint64_t

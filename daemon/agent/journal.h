@@ -9,8 +9,9 @@
  * records are pruned, so a replayed event_id is still recognised.
  *
  * Only this module includes lmdb.h. It is used from the agent's one event
- * loop thread; the caller serialises appends (seqs are assigned by the
- * caller from journal_head_seq). Every append is one durable transaction
+ * loop thread, but for an append's transaction, which may run on another
+ * (journal_append_run); the caller serialises appends (seqs are assigned
+ * by the caller from journal_head_seq). Every append is one durable transaction
  * (default LMDB sync: fsync on commit; never WRITEMAP/NOSYNC/NOMETASYNC).
  * The map grows on MDB_MAP_FULL (from put or commit) in steps up to the
  * budget; past it, MSOSYNC_EFULL and nothing is appended. An fsync/write
@@ -67,6 +68,37 @@ int	journal_find(struct journal *j, struct journal_entry *e, size_t n)
  */
 int	journal_append(struct journal *j, const struct journal_entry *e,
 	    size_t n) __attribute__((warn_unused_result));
+
+/*
+ * journal_append in three steps, so that its transaction and fsync can run
+ * on a thread of their own while the loop goes on:
+ *
+ *   journal_append_start   (loop) checks the entries; 0 or an error as
+ *                          journal_append, and then nothing is in flight
+ *   journal_append_run     (any one thread) the durable transaction
+ *   journal_append_finish  (loop) publishes the new head: 0 or an error as
+ *                          journal_append, or JOURNAL_AGAIN when the map
+ *                          had to grow: run and finish again
+ *
+ * From start to the final finish, the entries must stay put and the loop
+ * must not append; it may find, scan, set the acked mark and prune (those
+ * wait for the transaction, and do not grow the map meanwhile).
+ */
+#define JOURNAL_AGAIN	1
+
+struct journal_append {
+	const struct journal_entry	*e;
+	size_t				 n;
+	int				 rc;	/* run's LMDB code */
+	uint8_t				 hash[CHAIN_HASH_LEN];
+};
+
+int	journal_append_start(struct journal *j, struct journal_append *op,
+	    const struct journal_entry *e, size_t n)
+	    __attribute__((warn_unused_result));
+void	journal_append_run(struct journal *j, struct journal_append *op);
+int	journal_append_finish(struct journal *j, struct journal_append *op)
+	    __attribute__((warn_unused_result));
 
 uint64_t	 journal_head_seq(const struct journal *j);
 const uint8_t	*journal_head_hash(const struct journal *j);	/* 32 bytes */

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -932,6 +933,83 @@ test_growth(void **state)
 	assert_int_equal(bad, 0);
 }
 
+struct on_thread {
+	struct journal		*j;
+	struct journal_append	*op;
+};
+
+static void *
+run_append(void *arg)
+{
+	struct on_thread	*t = arg;
+
+	journal_append_run(t->j, t->op);
+	return NULL;
+}
+
+/*
+ * The three-step append the ingest uses, its transaction on a thread of
+ * its own: while it runs the loop reads (find, scan) the old head; finish
+ * publishes the new one; a map that must grow makes finish say
+ * JOURNAL_AGAIN, and the same entries go again, whole.
+ */
+static void
+test_append_on_thread(void **state)
+{
+	struct fx		*f = *state;
+	struct journal_append	 op;
+	struct journal_entry	*e = calloc(100, sizeof(*e));
+	char			(*ids)[ID_MAX] = calloc(100, ID_MAX);
+	uint8_t			*ev = malloc(100 * 64 * 1024);
+	struct collect		 c;
+	uint64_t		 bad = 1;
+	int			 again = 0, rc;
+
+	assert_non_null(e);
+	assert_non_null(ids);
+	assert_non_null(ev);
+	assert_int_equal(journal_open(f->dir, SITE, 256 * MIB, &f->j), 0);
+	/* 12 x 100 x 64 KiB: past the 64 MiB the map starts with */
+	for (int b = 0; b < 12; b++) {
+		struct on_thread	t = { f->j, &op };
+		pthread_t		th;
+		uint64_t		head = journal_head_seq(f->j);
+
+		for (size_t i = 0; i < 100; i++) {
+			fill_event(ev + i * 64 * 1024, 64 * 1024, head + 1 + i);
+			entry(&e[i], ids[i], head + 1 + i, ev + i * 64 * 1024,
+			    64 * 1024, 3);
+		}
+		assert_int_equal(journal_append_start(f->j, &op, e, 100), 0);
+		do {
+			assert_int_equal(pthread_create(&th, NULL, run_append,
+			    &t), 0);
+			/* the loop meanwhile: the old head, nothing new yet */
+			assert_int_equal(journal_head_seq(f->j), head);
+			assert_int_equal(find_seq(f->j, ids[0], NULL), 0);
+			if (head > 0)
+				assert_int_equal(find_seq(f->j, "id-1", NULL),
+				    1);
+			assert_int_equal(pthread_join(th, NULL), 0);
+			rc = journal_append_finish(f->j, &op);
+			again += rc == JOURNAL_AGAIN;
+		} while (rc == JOURNAL_AGAIN);
+		assert_int_equal(rc, 0);
+		assert_int_equal(journal_head_seq(f->j), head + 100);
+		assert_int_equal(find_seq(f->j, ids[99], NULL), head + 100);
+	}
+	assert_true(again >= 1);
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 1;
+	assert_int_equal(journal_scan(f->j, 1200, collect, &c), 7);
+	assert_int_equal(c.last, 1200);
+	assert_int_equal(journal_verify(f->j, &bad), 0);
+	assert_int_equal(bad, 0);
+	free(e);
+	free(ids);
+	free(ev);
+}
+
 static void
 test_acked_prune(void **state)
 {
@@ -1160,6 +1238,7 @@ main(void)
 		T(test_full_injected),
 		T(test_write_errors),
 		T(test_growth),
+		T(test_append_on_thread),
 		T(test_acked_prune),
 		T(test_verify_corrupt),
 		T(test_garbage_file),
