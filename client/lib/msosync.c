@@ -8,9 +8,12 @@
  * which the agent's ROUTER answers as [empty][reply], like a REQ socket
  * would without REQ's lock-step state.
  *
- * A DEALER would hand a late answer to whatever request comes next, so
- * after a timeout or a garbled answer the socket is thrown away and a new
- * one connected: the only answers read are to the request just sent.
+ * Each request carries a request_id (its ticket), which the agent echoes,
+ * so several may be in flight (msosync_send_json, msosync_recv_reply). A
+ * DEALER would hand a late answer to whatever request comes next, so
+ * after a timeout or a garbled answer the socket is thrown away, with
+ * every request in flight, and a new one connected: the only answers read
+ * are to requests sent on this socket.
  *
  * Each client has its own ZeroMQ context, so closing one never touches
  * another. One thread at a time per client.
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <zmq.h>
@@ -30,13 +34,6 @@
 #include "pbjson.h"
 #include "xmalloc.h"
 
-struct msosync_client {
-	void	*ctx;
-	void	*sock;		/* NULL after a failed reconnect */
-	char	*endpoint;
-	int	 timeout_ms;
-};
-
 /* Events decoded so far, and the errors of those that were not. */
 struct parse {
 	Msosync__Event	**ev;
@@ -44,6 +41,25 @@ struct parse {
 	struct msosync_error *err;
 	size_t		  nerr, errcap;
 };
+
+/* A request not answered yet: sent, or refused here (local). */
+struct pending {
+	uint64_t		 ticket;
+	struct parse		 p;	/* its events, to check the answer */
+	struct msosync_reply	*local;
+};
+
+struct msosync_client {
+	void		*ctx;
+	void		*sock;		/* NULL after a failed reconnect */
+	char		*endpoint;
+	int		 timeout_ms;
+	uint64_t	 last_ticket;
+	struct pending	*fl;		/* in flight, in the order sent */
+	size_t		 nfl, capfl;
+};
+
+static void	abandon_all(struct msosync_client *);
 
 static int64_t
 now_ms(void)
@@ -128,6 +144,8 @@ msosync_close(struct msosync_client **cp)
 
 	if (c == NULL)
 		return;
+	abandon_all(c);
+	free(c->fl);
 	if (c->sock != NULL)
 		zmq_close(c->sock);
 	if (c->ctx != NULL)
@@ -299,27 +317,21 @@ dup_or_null(const char *s)
 }
 
 /*
- * Turn the packed SubmitReply into a msosync_reply, checking that it
- * answers the request sent: a 200 holds one result per event, in order.
+ * Turn a SubmitReply into a msosync_reply, checking that it answers the
+ * request 'p': a 200 holds one result per event, in order.
  */
 static int
-make_reply(const zmq_msg_t *body, const struct parse *p,
+make_reply(const Msosync__SubmitReply *sr, const struct parse *p,
     struct msosync_reply **out)
 {
-	Msosync__SubmitReply	*sr;
-	struct msosync_reply	*r = NULL;
+	struct msosync_reply	*r;
 	size_t			 i;
-	int			 rc = MSOSYNC_EPROTO;
 
-	sr = msosync__submit_reply__unpack(NULL, zmq_msg_size(body),
-	    zmq_msg_data((zmq_msg_t *)body));
-	if (sr == NULL)
-		return MSOSYNC_EPROTO;
 	if (sr->status < 100 || sr->status > 599)
-		goto fail;
+		return MSOSYNC_EPROTO;
 	if (sr->status == MSOSYNC_STATUS_OK) {
 		if (sr->n_results != p->nev)
-			goto fail;
+			return MSOSYNC_EPROTO;
 		for (i = 0; i < sr->n_results; i++) {
 			const Msosync__SubmitResult *res = sr->results[i];
 
@@ -329,7 +341,7 @@ make_reply(const zmq_msg_t *body, const struct parse *p,
 			    MSOSYNC__SUBMIT_RESULT__STATUS__ACCEPTED &&
 			    res->status !=
 			    MSOSYNC__SUBMIT_RESULT__STATUS__DUPLICATE))
-				goto fail;
+				return MSOSYNC_EPROTO;
 		}
 	}
 	r = xcalloc(1, sizeof(*r));
@@ -355,83 +367,210 @@ make_reply(const zmq_msg_t *body, const struct parse *p,
 		r->nerrors = sr->n_errors;
 	}
 	*out = r;
-	rc = 0;
-fail:
-	msosync__submit_reply__free_unpacked(sr, NULL);
-	return rc;
+	return 0;
 }
 
-/* Send the decoded events and wait for the agent's answer. */
+/* Take pending i out of the flight list; the caller has its contents. */
+static struct pending
+take_pending(struct msosync_client *c, size_t i)
+{
+	struct pending	pd = c->fl[i];
+
+	memmove(&c->fl[i], &c->fl[i + 1], (c->nfl - i - 1) * sizeof(*c->fl));
+	c->nfl--;
+	return pd;
+}
+
+/* Forget every request in flight: their outcome is unknown. */
+static void
+abandon_all(struct msosync_client *c)
+{
+	while (c->nfl > 0) {
+		struct pending	pd = take_pending(c, c->nfl - 1);
+
+		parse_free(&pd.p);
+		msosync_reply_free(&pd.local);
+	}
+}
+
+/* The reply to a request refused here: no socket involved. */
+static struct msosync_reply *
+local_reply(struct parse *p, int too_many)
+{
+	struct msosync_reply	*r = xcalloc(1, sizeof(*r));
+
+	if (too_many) {
+		/* the events' own errors do not matter any more */
+		parse_free(p);
+		add_error(p, 0, NULL, "too many events in one request");
+	}
+	r->status = too_many ? MSOSYNC_STATUS_TOO_LARGE :
+	    MSOSYNC_STATUS_INVALID;
+	r->errors = p->err;
+	r->nerrors = p->nerr;
+	p->err = NULL;
+	p->nerr = 0;
+	return r;
+}
+
+/* Pack the request and send it as [empty][request] before the deadline. */
 static int
-exchange(struct msosync_client *c, const struct parse *p,
-    struct msosync_reply **out)
+send_request(struct msosync_client *c, const struct parse *p,
+    uint64_t ticket, int64_t deadline)
 {
 	Msosync__SubmitRequest	 req = MSOSYNC__SUBMIT_REQUEST__INIT;
-	zmq_msg_t		 body;
 	uint8_t			*data;
 	size_t			 len;
-	int64_t			 deadline;
 	int			 rc;
 
-	deadline = c->timeout_ms < 0 ? -1 : now_ms() + c->timeout_ms;
 	if (c->sock == NULL && (rc = open_sock(c)) != 0)
 		return rc;
 	req.n_events = p->nev;
 	req.events = p->ev;
+	req.request_id = ticket;
 	len = msosync__submit_request__get_packed_size(&req);
 	data = xmalloc(len);
 	msosync__submit_request__pack(&req, data);
-	zmq_msg_init(&body);
-	if ((rc = wait_for(c, ZMQ_POLLOUT, deadline)) != 0 ||
-	    (rc = send_part(c->sock, "", 0, ZMQ_SNDMORE)) != 0 ||
-	    (rc = send_part(c->sock, data, len, 0)) != 0 ||
-	    (rc = wait_for(c, ZMQ_POLLIN, deadline)) != 0 ||
-	    (rc = recv_answer(c, &body)) != 0 ||
-	    (rc = make_reply(&body, p, out)) != 0)
-		goto fail;
-	zmq_msg_close(&body);
+	if ((rc = wait_for(c, ZMQ_POLLOUT, deadline)) == 0 &&
+	    (rc = send_part(c->sock, "", 0, ZMQ_SNDMORE)) == 0)
+		rc = send_part(c->sock, data, len, 0);
 	free(data);
-	return 0;
-fail:
-	zmq_msg_close(&body);
-	free(data);
-	/* a late or partial answer must not meet the next request */
-	if (rc == MSOSYNC_ETIMEDOUT || rc == MSOSYNC_EPROTO)
-		(void)reconnect(c);
 	return rc;
+}
+
+int
+msosync_send_json(struct msosync_client *c, const char *json, size_t len,
+    uint64_t *ticket)
+{
+	struct pending	pd = { 0 };
+	int64_t		deadline;
+	int		rc;
+
+	if (ticket == NULL)
+		return MSOSYNC_EINVAL;
+	*ticket = 0;
+	if (c == NULL || json == NULL)
+		return MSOSYNC_EINVAL;
+	pd.ticket = c->last_ticket + 1;
+	rc = ndjson_each(json, len, on_value, &pd.p);
+	if (rc == MSOSYNC_ETOOBIG || pd.p.nerr > 0)
+		pd.local = local_reply(&pd.p, rc == MSOSYNC_ETOOBIG);
+	else {
+		deadline = c->timeout_ms < 0 ? -1 : now_ms() + c->timeout_ms;
+		if ((rc = send_request(c, &pd.p, pd.ticket, deadline)) != 0) {
+			/* nothing was sent: the requests in flight go on */
+			parse_free(&pd.p);
+			return rc;
+		}
+	}
+	if (c->nfl == c->capfl) {
+		c->capfl = c->capfl ? c->capfl * 2 : 8;
+		c->fl = xrealloc(c->fl, c->capfl * sizeof(*c->fl));
+	}
+	c->fl[c->nfl++] = pd;
+	c->last_ticket = pd.ticket;
+	*ticket = pd.ticket;
+	return 0;
+}
+
+/*
+ * Which request a reply answers: the one its request_id names, or, from
+ * an agent that echoes none, the only one in flight. -1 when neither.
+ */
+static ssize_t
+find_pending(const struct msosync_client *c, uint64_t request_id)
+{
+	for (size_t i = 0; i < c->nfl; i++)
+		if (c->fl[i].local == NULL && (c->fl[i].ticket == request_id ||
+		    (request_id == 0 && c->nfl == 1)))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Read one answer from the socket and match it to its request. */
+static int
+recv_sent(struct msosync_client *c, int64_t deadline, uint64_t *ticket,
+    struct msosync_reply **out)
+{
+	Msosync__SubmitReply	*sr = NULL;
+	struct pending		 pd;
+	zmq_msg_t		 body;
+	ssize_t			 i = -1;
+	int			 rc;
+
+	zmq_msg_init(&body);
+	if (c->sock == NULL)
+		rc = MSOSYNC_EPROTO;	/* what was sent went with the socket */
+	else if ((rc = wait_for(c, ZMQ_POLLIN, deadline)) == 0 &&
+	    (rc = recv_answer(c, &body)) == 0) {
+		sr = msosync__submit_reply__unpack(NULL, zmq_msg_size(&body),
+		    zmq_msg_data(&body));
+		if (sr == NULL || (i = find_pending(c, sr->request_id)) < 0 ||
+		    (rc = make_reply(sr, &c->fl[i].p, out)) != 0)
+			rc = MSOSYNC_EPROTO;
+	}
+	if (sr != NULL)
+		msosync__submit_reply__free_unpacked(sr, NULL);
+	zmq_msg_close(&body);
+	if (rc != 0) {
+		/* a late or partial answer must not meet the next request */
+		abandon_all(c);
+		if (rc == MSOSYNC_ETIMEDOUT || rc == MSOSYNC_EPROTO)
+			(void)reconnect(c);
+		return rc;
+	}
+	pd = take_pending(c, (size_t)i);
+	*ticket = pd.ticket;
+	parse_free(&pd.p);
+	return 0;
+}
+
+int
+msosync_recv_reply(struct msosync_client *c, uint64_t *ticket,
+    struct msosync_reply **out)
+{
+	int64_t	deadline;
+
+	if (ticket != NULL)
+		*ticket = 0;
+	if (out == NULL)
+		return MSOSYNC_EINVAL;
+	*out = NULL;
+	if (c == NULL || ticket == NULL || c->nfl == 0)
+		return MSOSYNC_EINVAL;
+	/* answers made here come first, in the order sent */
+	for (size_t i = 0; i < c->nfl; i++)
+		if (c->fl[i].local != NULL) {
+			struct pending	pd = take_pending(c, i);
+
+			*ticket = pd.ticket;
+			*out = pd.local;
+			parse_free(&pd.p);
+			return 0;
+		}
+	deadline = c->timeout_ms < 0 ? -1 : now_ms() + c->timeout_ms;
+	return recv_sent(c, deadline, ticket, out);
+}
+
+size_t
+msosync_in_flight(const struct msosync_client *c)
+{
+	return c != NULL ? c->nfl : 0;
 }
 
 int
 msosync_submit_json(struct msosync_client *c, const char *json, size_t len,
     struct msosync_reply **out)
 {
-	struct parse		 p = { 0 };
-	struct msosync_reply	*r;
-	int			 rc;
+	uint64_t	ticket;
+	int		rc;
 
 	if (out == NULL)
 		return MSOSYNC_EINVAL;
 	*out = NULL;
-	if (c == NULL || json == NULL)
+	if (c == NULL || json == NULL || c->nfl > 0)
 		return MSOSYNC_EINVAL;
-	rc = ndjson_each(json, len, on_value, &p);
-	if (rc == MSOSYNC_ETOOBIG || p.nerr > 0) {
-		if (rc == MSOSYNC_ETOOBIG) {
-			/* the events' own errors do not matter any more */
-			parse_free(&p);
-			add_error(&p, 0, NULL, "too many events in one request");
-		}
-		r = xcalloc(1, sizeof(*r));
-		r->status = rc == MSOSYNC_ETOOBIG ? MSOSYNC_STATUS_TOO_LARGE :
-		    MSOSYNC_STATUS_INVALID;
-		r->errors = p.err;
-		r->nerrors = p.nerr;
-		p.err = NULL;
-		p.nerr = 0;
-		*out = r;
-		rc = 0;
-	} else
-		rc = exchange(c, &p, out);
-	parse_free(&p);
-	return rc;
+	if ((rc = msosync_send_json(c, json, len, &ticket)) != 0)
+		return rc;
+	return msosync_recv_reply(c, &ticket, out);
 }

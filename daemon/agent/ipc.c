@@ -35,6 +35,7 @@ struct ipc_call {
 	struct ingest_req	*req;
 	zmq_msg_t		 env[EVZMQ_MAX_PARTS - 1];
 	size_t			 nenv;
+	uint64_t		 request_id;	/* echoed in the reply */
 	struct ipc_call		*prev, *next;
 };
 
@@ -75,7 +76,7 @@ call_unlink(struct ipc_call *c)
  * is full (-EAGAIN): the reply is dropped rather than wait for either.
  */
 static void
-send_reply(struct ipc_call *c, const Msosync__SubmitReply *rep)
+send_reply(struct ipc_call *c, Msosync__SubmitReply *rep)
 {
 	struct ipc	*ipc = c->ipc;
 	size_t		 len, i;
@@ -84,6 +85,7 @@ send_reply(struct ipc_call *c, const Msosync__SubmitReply *rep)
 
 	if (ipc == NULL)
 		return;
+	rep->request_id = c->request_id;
 	len = msosync__submit_reply__get_packed_size(rep);
 	data = xmalloc(len);
 	msosync__submit_reply__pack(rep, data);
@@ -216,6 +218,7 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 		call_free(c);
 		return;
 	}
+	c->request_id = sr->request_id;
 	if (sr->n_events > INGEST_MAX_EVENTS) {
 		ipc->stats.too_large++;
 		msosync__submit_request__free_unpacked(sr, NULL);

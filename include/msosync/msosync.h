@@ -129,13 +129,53 @@ MSOSYNC_API void	msosync_close(struct msosync_client **c);
  *   MSOSYNC_EPROTO     the answer was not a SubmitReply that fits the
  *                      request (the client reconnects, as for a timeout;
  *                      the outcome is unknown likewise)
- *   MSOSYNC_EINVAL     NULL c, json or out
+ *   MSOSYNC_EINVAL     NULL c, json or out, or requests in flight
+ *                      (msosync_send_json)
  *   -errno             from libzmq, e.g. -EMFILE when reconnecting, -ETERM
  * On any error *out is NULL.
  */
 MSOSYNC_API int	msosync_submit_json(struct msosync_client *c,
 		    const char *json, size_t len, struct msosync_reply **out)
 		    __attribute__((warn_unused_result));
+
+/*
+ * Pipelined submits, for a client with more to send than one request at a
+ * time (a backlog after an outage, an import): send several requests, then
+ * read their answers as they come. Each answer is exactly what
+ * msosync_submit_json would have given for that request; the agent
+ * journals the requests in the order they arrive, and answers them in
+ * that order unless a large request (more than a few hundred events) is
+ * still being checked when a small one sent after it is ready. Do not mix
+ * with msosync_submit_json, which refuses to run while requests are in
+ * flight.
+ *
+ * msosync_send_json checks the events as msosync_submit_json does and
+ * sends them, waiting at most the timeout for room on the socket. On
+ * success *ticket names the request (1, 2, 3 ... per client): a request
+ * refused locally is not sent, and its 400 or 413 answer waits for
+ * msosync_recv_reply like any other.
+ * Returns 0, MSOSYNC_EINVAL (NULL c, json or ticket), MSOSYNC_ETIMEDOUT
+ * (no room: nothing was sent, the requests in flight go on) or -errno.
+ * On error *ticket is 0 and nothing was sent.
+ *
+ * msosync_recv_reply waits at most the timeout for the next answer to any
+ * request in flight (answers made locally come first). On success *ticket
+ * names the request answered and *out is the caller's, as from
+ * msosync_submit_json. MSOSYNC_ETIMEDOUT and MSOSYNC_EPROTO abandon every
+ * request in flight (their outcome is unknown: send them again, they come
+ * back accepted or as duplicates) and reconnect, so no late answer is ever
+ * taken for a later request. Returns 0, those two, MSOSYNC_EINVAL (NULL
+ * argument, or nothing in flight) or -errno. On error *out is NULL.
+ *
+ * msosync_in_flight says how many requests await msosync_recv_reply.
+ */
+MSOSYNC_API int	msosync_send_json(struct msosync_client *c,
+		    const char *json, size_t len, uint64_t *ticket)
+		    __attribute__((warn_unused_result));
+MSOSYNC_API int	msosync_recv_reply(struct msosync_client *c,
+		    uint64_t *ticket, struct msosync_reply **out)
+		    __attribute__((warn_unused_result));
+MSOSYNC_API size_t	msosync_in_flight(const struct msosync_client *c);
 
 /* Free a reply and everything it points to. NULL-safe; sets *r to NULL. */
 MSOSYNC_API void	msosync_reply_free(struct msosync_reply **r);

@@ -107,6 +107,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: bench_driver COMMAND [--option value ...]\n"
 	    "  ingest      --mode ipc|http --target EP|URL --file F --clients C --batch B\n"
+	    "              [--window W: ipc requests in flight per client, 1]\n"
 	    "  rtt         --target EP --file F --count N\n"
 	    "  fsync       --dir D --count N\n"
 	    "  e2e         --mode ipc|http --target EP|URL --hub URL --token T --site ID --file F ...\n"
@@ -566,6 +567,7 @@ struct job {
 	const char		*target;
 	int			 http;
 	size_t			 batch;
+	size_t			 window;	/* ipc requests in flight */
 	size_t			 id, nclients;
 	pthread_barrier_t	*start;
 	uint64_t		 accepted, dups;
@@ -574,18 +576,10 @@ struct job {
 	char			 err[256];
 };
 
+/* A 200 with one result per event, counted; else the job's error. */
 static int
-submit_ipc(struct msosync_client *c, const char *text, size_t len,
-    size_t nev, struct job *j)
+check_ipc_reply(struct msosync_reply *rep, size_t nev, struct job *j)
 {
-	struct msosync_reply	*rep = NULL;
-	int			 rc;
-
-	if ((rc = msosync_submit_json(c, text, len, &rep)) != 0) {
-		snprintf(j->err, sizeof(j->err), "submit: %s",
-		    msosync_strerror(rc));
-		return -1;
-	}
 	if (rep->status != MSOSYNC_STATUS_OK || rep->nresults != nev) {
 		snprintf(j->err, sizeof(j->err), "status %d, %zu results for "
 		    "%zu events%s%s", rep->status, rep->nresults, nev,
@@ -602,6 +596,24 @@ submit_ipc(struct msosync_client *c, const char *text, size_t len,
 	}
 	msosync_reply_free(&rep);
 	return 0;
+}
+
+/* Wait for one answer of those in flight; its latency goes to j->lat. */
+static int
+recv_ipc(struct msosync_client *c, const uint64_t *sent_at,
+    const size_t *nev, struct job *j)
+{
+	struct msosync_reply	*rep = NULL;
+	uint64_t		 ticket;
+	int			 rc;
+
+	if ((rc = msosync_recv_reply(c, &ticket, &rep)) != 0) {
+		snprintf(j->err, sizeof(j->err), "submit: %s",
+		    msosync_strerror(rc));
+		return -1;
+	}
+	j->lat[j->nlat++] = mono_ns() - sent_at[ticket];
+	return check_ipc_reply(rep, nev[ticket], j);
 }
 
 static size_t
@@ -642,7 +654,10 @@ submit_http(struct http *h, struct buf *resp, const char *text, size_t len,
 	return 0;
 }
 
-/* Batch k of the file goes to client k % nclients. */
+/*
+ * Batch k of the file goes to client k % nclients. Over ipc a client keeps
+ * up to j->window requests in flight (libmsosync's pipelined submits).
+ */
 static void *
 ingest_thread(void *arg)
 {
@@ -651,15 +666,19 @@ ingest_thread(void *arg)
 	struct http		 h;
 	struct buf		 resp = { 0 };
 	size_t			 nb = (j->ev->n + j->batch - 1) / j->batch;
-	int			 rc;
+	size_t			 mine = nb / j->nclients + 1;
+	uint64_t		*sent_at = xcalloc(mine + 1, sizeof(*sent_at));
+	size_t			*nev = xcalloc(mine + 1, sizeof(*nev));
+	uint64_t		 ticket;
+	int			 rc = 0;
 
-	j->lat = xcalloc(nb / j->nclients + 1, sizeof(*j->lat));
+	j->lat = xcalloc(mine, sizeof(*j->lat));
 	if (j->http)
 		http_init(&h, j->target);
 	else if ((rc = msosync_connect(j->target, SUBMIT_MS, &c)) != 0)
 		die("msosync_connect %s: %s", j->target, msosync_strerror(rc));
 	pthread_barrier_wait(j->start);
-	for (size_t k = j->id; k < nb; k += j->nclients) {
+	for (size_t k = j->id; k < nb && rc == 0; k += j->nclients) {
 		size_t		 first = k * j->batch, last = first + j->batch;
 		size_t		 len;
 		const char	*text;
@@ -669,16 +688,30 @@ ingest_thread(void *arg)
 			last = j->ev->n;
 		text = events_span(j->ev, first, last, &len);
 		t0 = mono_ns();
-		rc = j->http ? submit_http(&h, &resp, text, len, last - first,
-		    j) : submit_ipc(c, text, len, last - first, j);
-		if (rc != 0)
+		if (j->http) {
+			if ((rc = submit_http(&h, &resp, text, len,
+			    last - first, j)) == 0)
+				j->lat[j->nlat++] = mono_ns() - t0;
+			continue;
+		}
+		if ((rc = msosync_send_json(c, text, len, &ticket)) != 0) {
+			snprintf(j->err, sizeof(j->err), "send: %s",
+			    msosync_strerror(rc));
 			break;
-		j->lat[j->nlat++] = mono_ns() - t0;
+		}
+		sent_at[ticket] = t0;
+		nev[ticket] = last - first;
+		if (msosync_in_flight(c) >= j->window)
+			rc = recv_ipc(c, sent_at, nev, j);
 	}
+	while (rc == 0 && c != NULL && msosync_in_flight(c) > 0)
+		rc = recv_ipc(c, sent_at, nev, j);
 	if (j->http)
 		http_free(&h);
 	buf_free(&resp);
 	msosync_close(&c);
+	free(sent_at);
+	free(nev);
 	return NULL;
 }
 
@@ -699,11 +732,12 @@ run_ingest(const struct events *ev, const char *mode, const char *target,
 	pthread_barrier_t	 start;
 	size_t			 n = opt_num("clients", 1);
 	size_t			 batch = opt_num("batch", 100);
+	size_t			 window = opt_num("window", 1);
 
 	if (n == 0 || n > MAX_CLIENTS || batch == 0 ||
-	    batch > MSOSYNC_MAX_EVENTS)
-		die("--clients 1..%d, --batch 1..%d", MAX_CLIENTS,
-		    MSOSYNC_MAX_EVENTS);
+	    batch > MSOSYNC_MAX_EVENTS || window == 0 || window > 64)
+		die("--clients 1..%d, --batch 1..%d, --window 1..64",
+		    MAX_CLIENTS, MSOSYNC_MAX_EVENTS);
 	if (strcmp(mode, "ipc") != 0 && strcmp(mode, "http") != 0)
 		die("--mode ipc or http");
 	memset(r, 0, sizeof(*r));
@@ -714,6 +748,7 @@ run_ingest(const struct events *ev, const char *mode, const char *target,
 		jobs[i].target = target;
 		jobs[i].http = strcmp(mode, "http") == 0;
 		jobs[i].batch = batch;
+		jobs[i].window = window;
 		jobs[i].id = i;
 		jobs[i].nclients = n;
 		jobs[i].start = &start;
@@ -755,8 +790,9 @@ cmd_ingest(void)
 	run_ingest(&ev, opt_req("mode"), opt_req("target"), &r);
 	s = (double)(r.t1 - r.t0) / 1e9;
 	buf_printf(&out, "{\"events\":%zu,\"seconds\":%.4f,\"eps\":%.0f,"
-	    "\"clients\":%s,\"batch\":%s", ev.n, s, (double)ev.n / s,
-	    opt_str("clients", "1"), opt_str("batch", "100"));
+	    "\"clients\":%s,\"batch\":%s,\"window\":%s", ev.n, s,
+	    (double)ev.n / s, opt_str("clients", "1"), opt_str("batch", "100"),
+	    opt_str("window", "1"));
 	put_latency(&out, "request", r.lat, r.nlat);
 	emit(&out);
 	free(r.lat);
@@ -780,9 +816,13 @@ cmd_rtt(void)
 		die("msosync_connect: %s", msosync_strerror(rc));
 	lat = xcalloc(ev.n, sizeof(*lat));
 	for (size_t i = 0; i < ev.n; i++) {
-		uint64_t t0 = mono_ns();
+		struct msosync_reply	*rep = NULL;
+		uint64_t		 t0 = mono_ns();
 
-		if (submit_ipc(c, ev.v[i].p, ev.v[i].len, 1, &j) != 0)
+		if ((rc = msosync_submit_json(c, ev.v[i].p, ev.v[i].len,
+		    &rep)) != 0)
+			die("submit: %s", msosync_strerror(rc));
+		if (check_ipc_reply(rep, 1, &j) != 0)
 			die("%s", j.err);
 		lat[i] = mono_ns() - t0;
 	}

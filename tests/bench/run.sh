@@ -9,9 +9,11 @@
 # the output directory. Not a ctest test: it measures the machine.
 #
 #   1 durable ingest at the site: agent ipc (libmsosync, 4 clients x 100
-#     events a request) and HTTP NDJSON (2 clients x 5,000) vs JetStream
-#     async publish with acks and Nats-Msg-Id, file storage; the single
-#     event round trip; the fsync cost of this disk.
+#     events a request, each with BENCH_WINDOW requests in flight, and
+#     again one at a time) and HTTP NDJSON (2 clients x 5,000) vs
+#     JetStream async publish with acks and Nats-Msg-Id, file storage (up
+#     to 4,000 publishes in flight); the single event round trip; the
+#     fsync cost of this disk.
 #   2 end to end, site -> hub committed: agent + hub over CurveZMQ vs a
 #     site nats-server as a TLS leaf node of a hub nats-server whose
 #     stream sources the site's stream.
@@ -29,6 +31,7 @@
 #   BENCH_RATE=5000 BENCH_SECONDS=10   scenario 4
 #   BENCH_FANIN_SITES=500 BENCH_FANIN_EVENTS=400 BENCH_FANIN_BATCH=100
 #   BENCH_RTT=1000             single-event round trips
+#   BENCH_WINDOW=4             ipc requests in flight per client (s1, s2)
 #   BENCH_SCENARIOS="1 2 3 4 5"
 #   BENCH_OUT=DIR              default build/bench/<time>
 #   BENCH_PERF=1               perf record -g the agent and hub of scenarios
@@ -49,6 +52,7 @@ FANIN_SITES=${BENCH_FANIN_SITES:-500}
 FANIN_EVENTS=${BENCH_FANIN_EVENTS:-400}
 FANIN_BATCH=${BENCH_FANIN_BATCH:-100}
 RTT=${BENCH_RTT:-1000}
+WINDOW=${BENCH_WINDOW:-4}
 SCENARIOS=${BENCH_SCENARIOS:-1 2 3 4 5}
 
 for tool in nats-server openssl curl python3; do
@@ -328,11 +332,18 @@ scenario_1() {
 		agent_start "s1-ipc-$r"
 		perf_start "$AGENT_PID" "s1-ipc-$r"
 		run_driver "s1-ipc-$r" ingest --mode ipc --target "$AGENT_IPC" \
-		    --file "$EV" --count "$EVENTS" --clients 4 --batch 100
+		    --file "$EV" --count "$EVENTS" --clients 4 --batch 100 \
+		    --window "$WINDOW"
 		perf_stop
 		record_rss agent "$AGENT_PID" 1 "s1-ipc-$r"
 		stop_pid "$AGENT_PID"
 		rm -rf "$T/s1-ipc-$r"
+
+		agent_start "s1-ipcsync-$r"
+		run_driver "s1-ipcsync-$r" ingest --mode ipc --target "$AGENT_IPC" \
+		    --file "$EV" --count "$EVENTS" --clients 4 --batch 100
+		stop_pid "$AGENT_PID"
+		rm -rf "$T/s1-ipcsync-$r"
 
 		agent_start "s1-http-$r"
 		perf_start "$AGENT_PID" "s1-http-$r"
@@ -377,7 +388,7 @@ scenario_2() {
 			if [ "$mode" = ipc ]; then
 				run_driver "s2-$mode-$r" e2e --mode ipc --target "$AGENT_IPC" \
 				    --hub "$HUB_URL" --token "$TOKEN" --site 1 --file "$EV" \
-				    --count "$EVENTS" --clients 4 --batch 100
+				    --count "$EVENTS" --clients 4 --batch 100 --window "$WINDOW"
 			else
 				run_driver "s2-$mode-$r" e2e --mode http --target "$AGENT_URL" \
 				    --hub "$HUB_URL" --token "$TOKEN" --site 1 --file "$EV" \

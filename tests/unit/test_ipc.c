@@ -571,6 +571,90 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* n events "pl-<req>-<k>" as NDJSON, the last 'dup' of them from req 1. */
+static char *
+pipelined_body(int req, int n, int dup)
+{
+	struct { char *p; size_t len; } b = { NULL, 0 };
+	FILE	*fp = open_memstream(&b.p, &b.len);
+
+	assert_non_null(fp);
+	for (int k = 0; k < n; k++)
+		fprintf(fp, "{\"event_id\":\"pl-%d-%d\",\"occurred_at\":"
+		    "\"2026-11-20T15:04:05Z\",\"sale\":{\"ticket_id\":\"T\","
+		    "\"category\":\"injectables\",\"amount_cents\":5}}\n",
+		    k >= n - dup ? 1 : req, k >= n - dup ? k - (n - dup) : k);
+	fclose(fp);
+	return b.p;
+}
+
+/*
+ * One client, eight requests in flight (one large enough for the workers,
+ * one holding events of another): every answer reaches its ticket, every
+ * new event gets one seq of 1..N, a repeat gets its first seq.
+ */
+static void
+test_pipelined(void **state)
+{
+	struct fx		*f = *state;
+	struct msosync_client	*c = client(f);
+	struct msosync_reply	*r[9] = { 0 };
+	int			 size[9] = { 0, 10, 10, 10, 10, 300, 10, 10, 10 };
+	uint64_t		 ticket, sum = 0, n = 0, dupseq[3];
+	int			 seen = 0;
+
+	for (int i = 1; i <= 8; i++) {
+		char *body = pipelined_body(i, size[i], i == 3 ? 3 : 0);
+
+		assert_int_equal(msosync_send_json(c, body, strlen(body),
+		    &ticket), 0);
+		assert_int_equal(ticket, (uint64_t)i);
+		free(body);
+	}
+	assert_int_equal(msosync_in_flight(c), 8);
+	for (int i = 1; i <= 8; i++) {
+		struct msosync_reply *rep = NULL;
+
+		assert_int_equal(msosync_recv_reply(c, &ticket, &rep), 0);
+		assert_true(ticket >= 1 && ticket <= 8);
+		assert_null(r[ticket]);
+		r[ticket] = rep;
+		seen++;
+	}
+	assert_int_equal(seen, 8);
+	assert_int_equal(msosync_in_flight(c), 0);
+	for (int i = 1; i <= 8; i++) {
+		assert_int_equal(r[i]->status, 200);
+		assert_int_equal(r[i]->nresults, (size_t)size[i]);
+		for (size_t k = 0; k < r[i]->nresults; k++) {
+			char id[32];
+
+			snprintf(id, sizeof(id), "pl-%d-%zu",
+			    i == 3 && k >= 7 ? 1 : i, i == 3 && k >= 7 ?
+			    k - 7 : k);
+			assert_string_equal(r[i]->results[k].event_id, id);
+			if (r[i]->results[k].duplicate)
+				continue;
+			sum += r[i]->results[k].seq;
+			n++;
+		}
+	}
+	/* request 3 repeats request 1's first three events */
+	for (size_t k = 0; k < 3; k++) {
+		dupseq[k] = r[3]->results[7 + k].seq;
+		assert_int_equal(r[3]->results[7 + k].duplicate, 1);
+		assert_int_equal(dupseq[k], r[1]->results[k].seq);
+	}
+	assert_int_equal(n, 367);
+	assert_int_equal(sum, n * (n + 1) / 2);
+	for (int i = 1; i <= 8; i++)
+		msosync_reply_free(&r[i]);
+	msosync_close(&c);
+	stop_loop(f);
+	assert_int_equal(journal_head_seq(f->j), 367);
+	assert_int_equal(ipc_stats(f->ipc)->replies, 8);
+}
+
 /* Clients at once: every event journaled once, seqs 1..N each given once. */
 static void
 test_many_clients(void **state)
@@ -774,6 +858,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_protobuf_validated,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_clients,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipelined,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_gone,
 		    setup, teardown),

@@ -4,7 +4,8 @@
  * (late, garbled, with the wrong shape, or properly). Covers local
  * refusals that never reach the socket, the timeout and the reconnect
  * that keeps a late answer from being taken for the next request,
- * garbled answers, argument checks and the version. The real agent is
+ * garbled answers, pipelined requests answered out of order, argument
+ * checks and the version. The real agent is
  * test_ipc's.
  */
 #include <errno.h>
@@ -39,6 +40,7 @@ enum answer {
 	ANSWER_NO_DELIMITER,	/* [SubmitReply] alone */
 	ANSWER_SHORT,		/* 200 with one result too few */
 	ANSWER_WRONG_ID,	/* 200 naming another event */
+	ANSWER_OTHER_TICKET,	/* 200 echoing a request_id never sent */
 };
 
 struct step {
@@ -62,6 +64,8 @@ struct fake {
 	size_t		 idlen[MAXSTEPS];
 	uint8_t		 id[MAXSTEPS][256];
 	size_t		 nevents[MAXSTEPS];
+	uint64_t	 request_id[MAXSTEPS];
+	int		 reverse;	/* read every request, then answer */
 };
 
 
@@ -84,80 +88,109 @@ send_reply(void *s, const uint8_t *id, size_t idlen, int delimiter,
 	zmq_send(s, body, len, 0);
 }
 
-/* Answer one request per step, as the step says. */
+/* Read the request of step s: its sender and events. NULL on failure. */
+static Msosync__SubmitRequest *
+fake_read(struct fake *fk, size_t s)
+{
+	Msosync__SubmitRequest	*req;
+	zmq_msg_t		 part[3];
+	size_t			 n = 0;
+	int			 more;
+
+	do {
+		zmq_msg_init(&part[n]);
+		if (zmq_msg_recv(&part[n], fk->router, 0) < 0)
+			return NULL;
+		more = zmq_msg_more(&part[n]);
+		if (n < 3)
+			n++;
+		else
+			zmq_msg_close(&part[n]);
+	} while (more);
+	if (n != 3 && n != 2)
+		return NULL;
+	fk->idlen[s] = zmq_msg_size(&part[0]);
+	memcpy(fk->id[s], zmq_msg_data(&part[0]), fk->idlen[s]);
+	req = msosync__submit_request__unpack(NULL,
+	    zmq_msg_size(&part[n - 1]), zmq_msg_data(&part[n - 1]));
+	for (size_t i = 0; i < n; i++)
+		zmq_msg_close(&part[i]);
+	if (req == NULL || req->n_events > 16) {
+		msosync__submit_request__free_unpacked(req, NULL);
+		return NULL;
+	}
+	fk->nevents[s] = req->n_events;
+	fk->request_id[s] = req->request_id;
+	return req;
+}
+
+/* Answer step s's request as the step says, echoing its request_id. */
+static void
+fake_answer(struct fake *fk, size_t s, Msosync__SubmitRequest *req)
+{
+	const struct step	*st = &fk->steps[s];
+	Msosync__SubmitReply	 rep = MSOSYNC__SUBMIT_REPLY__INIT;
+	Msosync__SubmitResult	 res[16], *resp[16];
+	uint8_t			 buf[4096];
+	size_t			 len;
+
+	if (st->delay_ms > 0)
+		usleep((useconds_t)st->delay_ms * 1000);
+	rep.status = 200;
+	rep.request_id = req->request_id +
+	    (st->answer == ANSWER_OTHER_TICKET ? 100 : 0);
+	for (size_t i = 0; i < req->n_events; i++) {
+		msosync__submit_result__init(&res[i]);
+		res[i].event_id = st->answer == ANSWER_WRONG_ID ?
+		    "someone-else" : req->events[i]->event_id;
+		res[i].seq = st->base_seq + i;
+		res[i].status = MSOSYNC__SUBMIT_RESULT__STATUS__ACCEPTED;
+		resp[i] = &res[i];
+	}
+	rep.n_results = req->n_events;
+	if (st->answer == ANSWER_SHORT && rep.n_results > 0)
+		rep.n_results--;
+	rep.results = resp;
+	len = msosync__submit_reply__pack(&rep, buf);
+	switch (st->answer) {
+	case ANSWER_GARBAGE:
+		send_reply(fk->router, fk->id[s], fk->idlen[s], 1,
+		    "\xff\xff\xff", 3);
+		break;
+	case ANSWER_NO_DELIMITER:
+		send_reply(fk->router, fk->id[s], fk->idlen[s], 0, buf, len);
+		break;
+	default:
+		send_reply(fk->router, fk->id[s], fk->idlen[s], 1, buf, len);
+		break;
+	}
+}
+
+/*
+ * Answer one request per step, as the step says: each as it comes, or
+ * (fk->reverse) all of them read first, then answered last to first.
+ */
 static void *
 fake_main(void *arg)
 {
 	struct fake		*fk = arg;
-	zmq_msg_t		 part[3];
-	size_t			 n;
-	int			 more, timeout = 10000;
+	Msosync__SubmitRequest	*req[MAXSTEPS];
+	int			 timeout = 10000;
 
 	zmq_setsockopt(fk->router, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
 	for (size_t s = 0; s < fk->nsteps; s++) {
-		const struct step	*st = &fk->steps[s];
-		Msosync__SubmitRequest	*req;
-		Msosync__SubmitReply	 rep = MSOSYNC__SUBMIT_REPLY__INIT;
-		Msosync__SubmitResult	 res[16], *resp[16];
-		uint8_t			 buf[4096];
-		size_t			 len;
-
-		n = 0;
-		do {
-			zmq_msg_init(&part[n]);
-			if (zmq_msg_recv(&part[n], fk->router, 0) < 0)
-				return NULL;
-			more = zmq_msg_more(&part[n]);
-			if (n < 3)
-				n++;
-			else
-				zmq_msg_close(&part[n]);
-		} while (more);
-		if (n != 3 && n != 2)
+		if ((req[s] = fake_read(fk, s)) == NULL)
 			return NULL;
-		fk->idlen[s] = zmq_msg_size(&part[0]);
-		memcpy(fk->id[s], zmq_msg_data(&part[0]), fk->idlen[s]);
-		req = msosync__submit_request__unpack(NULL,
-		    zmq_msg_size(&part[n - 1]), zmq_msg_data(&part[n - 1]));
-		for (size_t i = 0; i < n; i++)
-			zmq_msg_close(&part[i]);
-		if (req == NULL || req->n_events > 16)
-			return NULL;
-		fk->nevents[s] = req->n_events;
-		if (st->delay_ms > 0)
-			usleep((useconds_t)st->delay_ms * 1000);
-
-		rep.status = 200;
-		for (size_t i = 0; i < req->n_events; i++) {
-			msosync__submit_result__init(&res[i]);
-			res[i].event_id = st->answer == ANSWER_WRONG_ID ?
-			    "someone-else" : req->events[i]->event_id;
-			res[i].seq = st->base_seq + i;
-			res[i].status =
-			    MSOSYNC__SUBMIT_RESULT__STATUS__ACCEPTED;
-			resp[i] = &res[i];
-		}
-		rep.n_results = req->n_events;
-		if (st->answer == ANSWER_SHORT && rep.n_results > 0)
-			rep.n_results--;
-		rep.results = resp;
-		len = msosync__submit_reply__pack(&rep, buf);
-		switch (st->answer) {
-		case ANSWER_GARBAGE:
-			send_reply(fk->router, fk->id[s], fk->idlen[s], 1,
-			    "\xff\xff\xff", 3);
-			break;
-		case ANSWER_NO_DELIMITER:
-			send_reply(fk->router, fk->id[s], fk->idlen[s], 0,
-			    buf, len);
-			break;
-		default:
-			send_reply(fk->router, fk->id[s], fk->idlen[s], 1,
-			    buf, len);
-			break;
-		}
-		msosync__submit_request__free_unpacked(req, NULL);
+		if (fk->reverse)
+			continue;
+		fake_answer(fk, s, req[s]);
+		msosync__submit_request__free_unpacked(req[s], NULL);
 		fk->served = s + 1;
+	}
+	for (size_t s = fk->nsteps; fk->reverse && s-- > 0;) {
+		fake_answer(fk, s, req[s]);
+		msosync__submit_request__free_unpacked(req[s], NULL);
+		fk->served++;
 	}
 	return NULL;
 }
@@ -412,6 +445,95 @@ test_garbled_answers(void **state)
 	msosync_close(&c);
 }
 
+/*
+ * Three requests in flight, the middle one refused here: its answer comes
+ * first; the fake answers the other two last to first, and each answer
+ * goes to its ticket. submit_json refuses to run meanwhile.
+ */
+static void
+test_pipelined(void **state)
+{
+	struct fake		*fk = *state;
+	struct msosync_client	*c = NULL;
+	struct msosync_reply	*r = NULL;
+	const char		*one = EV("p1", 1) "\n" EV("p2", 1);
+	const char		*bad = "{\"event_id\":\"p3\",\"sale\":{\"x\":1}}";
+	const char		*three = EV("p4", 1);
+	uint64_t		 t1, t2, t3, t;
+
+	fk->steps[0] = (struct step){ ANSWER_OK, 0, 10 };
+	fk->steps[1] = (struct step){ ANSWER_OK, 0, 20 };
+	fk->nsteps = 2;
+	fk->reverse = 1;
+	fake_start(fk);
+	assert_int_equal(msosync_connect(fk->endpoint, 5000, &c), 0);
+	assert_int_equal(msosync_recv_reply(c, &t, &r), MSOSYNC_EINVAL);
+	assert_int_equal(msosync_send_json(c, one, strlen(one), &t1), 0);
+	assert_int_equal(msosync_send_json(c, bad, strlen(bad), &t2), 0);
+	assert_int_equal(msosync_send_json(c, three, strlen(three), &t3), 0);
+	assert_int_equal(t1, 1);
+	assert_int_equal(t2, 2);
+	assert_int_equal(t3, 3);
+	assert_int_equal(msosync_in_flight(c), 3);
+	assert_int_equal(msosync_submit_json(c, one, strlen(one), &r),
+	    MSOSYNC_EINVAL);
+	assert_null(r);
+
+	assert_int_equal(msosync_recv_reply(c, &t, &r), 0);
+	assert_int_equal(t, 2);
+	assert_int_equal(r->status, 400);
+	assert_int_equal(r->nerrors, 1);
+	assert_string_equal(r->errors[0].message, "sale.x: unknown field");
+	msosync_reply_free(&r);
+
+	assert_int_equal(msosync_recv_reply(c, &t, &r), 0);
+	assert_int_equal(t, 3);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->nresults, 1);
+	assert_string_equal(r->results[0].event_id, "p4");
+	assert_int_equal(r->results[0].seq, 20);
+	msosync_reply_free(&r);
+
+	assert_int_equal(msosync_recv_reply(c, &t, &r), 0);
+	assert_int_equal(t, 1);
+	assert_int_equal(r->nresults, 2);
+	assert_string_equal(r->results[1].event_id, "p2");
+	assert_int_equal(r->results[1].seq, 11);
+	msosync_reply_free(&r);
+	assert_int_equal(msosync_in_flight(c), 0);
+	fake_join(fk);
+	/* the refused request never reached the socket */
+	assert_int_equal(fk->request_id[0], 1);
+	assert_int_equal(fk->request_id[1], 3);
+	msosync_close(&c);
+}
+
+/* An answer to a ticket never sent abandons everything in flight. */
+static void
+test_pipelined_unknown_ticket(void **state)
+{
+	struct fake		*fk = *state;
+	struct msosync_client	*c = NULL;
+	struct msosync_reply	*r = NULL;
+	const char		*json = EV("u1", 1);
+	uint64_t		 t;
+
+	fk->steps[0] = (struct step){ ANSWER_OK, 0, 1 };
+	fk->steps[1] = (struct step){ ANSWER_OTHER_TICKET, 0, 1 };
+	fk->nsteps = 2;
+	fk->reverse = 1;
+	fake_start(fk);
+	assert_int_equal(msosync_connect(fk->endpoint, 5000, &c), 0);
+	assert_int_equal(msosync_send_json(c, json, strlen(json), &t), 0);
+	assert_int_equal(msosync_send_json(c, json, strlen(json), &t), 0);
+	assert_int_equal(msosync_recv_reply(c, &t, &r), MSOSYNC_EPROTO);
+	assert_null(r);
+	assert_int_equal(t, 0);
+	assert_int_equal(msosync_in_flight(c), 0);
+	fake_join(fk);
+	msosync_close(&c);
+}
+
 int
 main(void)
 {
@@ -424,6 +546,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_timeout_then_no_stale_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipelined, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pipelined_unknown_ticket,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbled_answers,
 		    setup, teardown),
 	};
