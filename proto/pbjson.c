@@ -61,6 +61,7 @@ struct dec {
 	int			 depth;
 	size_t			 plen;
 	char			 path[PBJSON_ERR_MAX];
+	ProtobufCAllocator	*alloc;		/* the message is made of */
 };
 
 /* Calendar arithmetic on the proleptic Gregorian calendar, days from 1970. */
@@ -1414,10 +1415,39 @@ is_body(const ProtobufCMessageDescriptor *desc, unsigned case_offset)
 	return 0;
 }
 
-static ProtobufCMessage *
-new_message(const ProtobufCMessageDescriptor *desc)
+/* Memory the message keeps: the caller's allocator, or malloc. */
+static void *
+keep(struct dec *d, size_t n)
 {
-	ProtobufCMessage	*m = xmalloc(desc->sizeof_message);
+	void	*p;
+
+	if (d->alloc == NULL)
+		return xmalloc(n);
+	if ((p = d->alloc->alloc(d->alloc->allocator_data, n)) == NULL)
+		abort();	/* out of memory aborts, as xmalloc does */
+	return p;
+}
+
+/* An array the message keeps, from n to cap elements of sz bytes. */
+static void *
+keep_more(struct dec *d, void *arr, size_t n, size_t cap, size_t sz)
+{
+	void	*p;
+
+	if (d->alloc == NULL)
+		return xrealloc(arr, cap * sz);
+	p = keep(d, cap * sz);
+	if (n > 0)
+		memcpy(p, arr, n * sz);
+	if (arr != NULL)
+		d->alloc->free(d->alloc->allocator_data, arr);
+	return p;
+}
+
+static ProtobufCMessage *
+new_message(struct dec *d, const ProtobufCMessageDescriptor *desc)
+{
+	ProtobufCMessage	*m = keep(d, desc->sizeof_message);
 
 	desc->message_init(m);
 	return m;
@@ -1548,7 +1578,7 @@ dec_string(struct dec *d, char **out)
 	if ((rc = lex_string(d, &s, &n, &esc)) != 0)
 		return rc;
 	/* the one copy: the message keeps it */
-	o = xmalloc(n + 1);
+	o = keep(d, n + 1);
 	copy_string(s, n, esc, o);
 	*out = o;
 	return 0;
@@ -1617,7 +1647,7 @@ dec_bytes(struct dec *d, ProtobufCBinaryData *out)
 		rc = bad(d, "expected a hex string");
 		goto out;
 	}
-	data = n > 0 ? xmalloc(n / 2) : NULL;
+	data = n > 0 ? keep(d, n / 2) : NULL;
 	for (i = 0; i < n / 2; i++)
 		data[i] = (uint8_t)(hexval((unsigned char)s[2 * i]) << 4 |
 		    hexval((unsigned char)s[2 * i + 1]));
@@ -1792,7 +1822,7 @@ dec_value(struct dec *d, const ProtobufCFieldDescriptor *f, void *p)
 	case PROTOBUF_C_TYPE_MESSAGE:
 		if (!at(d, '{'))
 			return bad(d, "expected an object");
-		sub = new_message(f->descriptor);
+		sub = new_message(d, f->descriptor);
 		*(ProtobufCMessage **)p = sub;
 		return dec_message(d, f->descriptor, sub);
 	}
@@ -1819,13 +1849,13 @@ dec_repeated(struct dec *d, const ProtobufCFieldDescriptor *f, char *base)
 	for (size_t i = 0;; i++) {
 		if (i == cap) {
 			/* *count elements stay owned across the move */
+			*arr = keep_more(d, *arr, i, cap ? cap * 2 : 4, sz);
 			cap = cap ? cap * 2 : 4;
-			*arr = xrealloc(*arr, cap * sz);
 		}
 		old = push_index(d, i);
 		if (f->type == PROTOBUF_C_TYPE_MESSAGE && at(d, '{')) {
 			/* counted before it is filled: freeable half done */
-			ProtobufCMessage *sub = new_message(f->descriptor);
+			ProtobufCMessage *sub = new_message(d, f->descriptor);
 
 			((ProtobufCMessage **)*arr)[i] = sub;
 			*count = i + 1;
@@ -1989,10 +2019,12 @@ done:
 
 int
 pbjson_decode_text(const ProtobufCMessageDescriptor *desc, const char *text,
-    size_t len, ProtobufCMessage **out, char *err, size_t errlen)
+    size_t len, ProtobufCAllocator *alloc, ProtobufCMessage **out, char *err,
+    size_t errlen)
 {
 	struct dec		 d = { .err = err, .errlen = errlen,
-				    .prefix = "invalid JSON: ", .line = 1 };
+				    .prefix = "invalid JSON: ", .line = 1,
+				    .alloc = alloc };
 	ProtobufCMessage	*m = NULL;
 	int			 rc;
 
@@ -2006,7 +2038,7 @@ pbjson_decode_text(const ProtobufCMessageDescriptor *desc, const char *text,
 		rc = bad(&d, "expected an object");
 		goto fail;
 	}
-	m = new_message(desc);
+	m = new_message(&d, desc);
 	if ((rc = dec_message(&d, desc, m)) != 0)
 		goto fail;
 	blanks(&d);
@@ -2024,7 +2056,7 @@ fail:
 		(void)scan_text(&d, PBJSON_SCAN_ALL);
 	}
 	if (m != NULL)
-		protobuf_c_message_free_unpacked(m, NULL);
+		protobuf_c_message_free_unpacked(m, alloc);
 	return rc;
 }
 

@@ -47,9 +47,10 @@
 /*
  * Decode 'len' bytes of JSON text holding one object (blanks around it
  * allowed, nothing else) into a new message of type 'desc', in one pass
- * over the text: no tree, nothing allocated but the message itself.
- * On success *out is the caller's, freed with
- * protobuf_c_message_free_unpacked(*out, NULL).
+ * over the text: no tree, nothing allocated but the message itself, from
+ * 'alloc' (NULL: malloc; an allocator must not return NULL), as
+ * protobuf-c's unpack does. On success *out is the caller's, freed with
+ * protobuf_c_message_free_unpacked(*out, alloc).
  * Returns 0, or MSOSYNC_EINVAL with the reason in err (err may be NULL):
  * "path: reason" for a field, "expected an object" for a value that is
  * not one, or for text that is not strict JSON (RFC 8259, UTF-8, no
@@ -59,8 +60,8 @@
  * nothing leaks.
  */
 int	pbjson_decode_text(const ProtobufCMessageDescriptor *desc,
-	    const char *text, size_t len, ProtobufCMessage **out,
-	    char *err, size_t errlen);
+	    const char *text, size_t len, ProtobufCAllocator *alloc,
+	    ProtobufCMessage **out, char *err, size_t errlen);
 
 #define PBJSON_SCAN_ALL		0x1	/* only blanks may follow the value */
 #define PBJSON_SCAN_CONTAINER	0x2	/* it must be an object or an array */

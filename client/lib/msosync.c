@@ -29,34 +29,43 @@
 
 #include "events.pb-c.h"
 #include "ingest.pb-c.h"
+#include "arena.h"
 #include "msosync/msosync.h"
 #include "ndjson.h"
 #include "pbjson.h"
 #include "xmalloc.h"
 
-/* Events decoded so far, and the errors of those that were not. */
+/*
+ * Events decoded so far (into the client's arena), and the errors of
+ * those that were not.
+ */
 struct parse {
-	Msosync__Event	**ev;
-	size_t		  nev, cap;
-	struct msosync_error *err;
-	size_t		  nerr, errcap;
+	ProtobufCAllocator	*alloc;
+	Msosync__Event		**ev;
+	size_t			  nev, cap;
+	struct msosync_error	 *err;
+	size_t			  nerr, errcap;
 };
 
 /* A request not answered yet: sent, or refused here (local). */
 struct pending {
 	uint64_t		 ticket;
-	struct parse		 p;	/* its events, to check the answer */
+	size_t			 nev;
+	char			*ids;	/* its event_ids, NUL after each */
 	struct msosync_reply	*local;
 };
 
 struct msosync_client {
-	void		*ctx;
-	void		*sock;		/* NULL after a failed reconnect */
-	char		*endpoint;
-	int		 timeout_ms;
-	uint64_t	 last_ticket;
-	struct pending	*fl;		/* in flight, in the order sent */
-	size_t		 nfl, capfl;
+	void			*ctx;
+	void			*sock;	/* NULL after a failed reconnect */
+	char			*endpoint;
+	int			 timeout_ms;
+	uint64_t		 last_ticket;
+	struct pending		*fl;	/* in flight, in the order sent */
+	size_t			 nfl, capfl;
+	/* what one call decodes, packs and unpacks: reset by each call */
+	struct arena		 arena;
+	ProtobufCAllocator	 alloc;
 };
 
 static void	abandon_all(struct msosync_client *);
@@ -122,6 +131,7 @@ msosync_connect(const char *endpoint, int timeout_ms,
 	if (endpoint == NULL || (timeout_ms <= 0 && timeout_ms != -1))
 		return MSOSYNC_EINVAL;
 	c = xcalloc(1, sizeof(*c));
+	arena_pb_allocator(&c->arena, &c->alloc);
 	c->timeout_ms = timeout_ms;
 	c->endpoint = xstrdup(endpoint);
 	if ((c->ctx = zmq_ctx_new()) == NULL) {
@@ -146,6 +156,7 @@ msosync_close(struct msosync_client **cp)
 		return;
 	abandon_all(c);
 	free(c->fl);
+	arena_free(&c->arena);
 	if (c->sock != NULL)
 		zmq_close(c->sock);
 	if (c->ctx != NULL)
@@ -212,17 +223,14 @@ on_value(void *arg, size_t index, const char *value, size_t vlen,
 		add_error(p, index, NULL, err);
 		return 0;
 	}
-	if (pbjson_decode_text(&msosync__event__descriptor, value, vlen, &m,
-	    err, sizeof(err)) != 0) {
+	if (pbjson_decode_text(&msosync__event__descriptor, value, vlen,
+	    p->alloc, &m, err, sizeof(err)) != 0) {
 		add_error(p, index, pbjson_peek_string(value, vlen, "event_id",
 		    id, sizeof(id)) == 0 ? id : NULL, err);
 		return 0;
 	}
-	if (p->nerr > 0) {
-		/* the request is refused: only its errors matter now */
-		protobuf_c_message_free_unpacked(m, NULL);
-		return 0;
-	}
+	if (p->nerr > 0)
+		return 0;	/* refused: only its errors matter now */
 	if (p->nev == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 16;
 		p->ev = xrealloc(p->ev, p->cap * sizeof(*p->ev));
@@ -231,11 +239,10 @@ on_value(void *arg, size_t index, const char *value, size_t vlen,
 	return 0;
 }
 
+/* The events themselves are the arena's. */
 static void
 parse_free(struct parse *p)
 {
-	for (size_t i = 0; i < p->nev; i++)
-		protobuf_c_message_free_unpacked(&p->ev[i]->base, NULL);
 	free(p->ev);
 	for (size_t i = 0; i < p->nerr; i++) {
 		free((char *)p->err[i].event_id);
@@ -318,25 +325,25 @@ dup_or_null(const char *s)
 
 /*
  * Turn a SubmitReply into a msosync_reply, checking that it answers the
- * request 'p': a 200 holds one result per event, in order.
+ * request 'pd': a 200 holds one result per event, in order.
  */
 static int
-make_reply(const Msosync__SubmitReply *sr, const struct parse *p,
+make_reply(const Msosync__SubmitReply *sr, const struct pending *pd,
     struct msosync_reply **out)
 {
 	struct msosync_reply	*r;
+	const char		*id = pd->ids;
 	size_t			 i;
 
 	if (sr->status < 100 || sr->status > 599)
 		return MSOSYNC_EPROTO;
 	if (sr->status == MSOSYNC_STATUS_OK) {
-		if (sr->n_results != p->nev)
+		if (sr->n_results != pd->nev)
 			return MSOSYNC_EPROTO;
-		for (i = 0; i < sr->n_results; i++) {
+		for (i = 0; i < sr->n_results; i++, id += strlen(id) + 1) {
 			const Msosync__SubmitResult *res = sr->results[i];
 
-			if (res->seq == 0 ||
-			    strcmp(res->event_id, p->ev[i]->event_id) != 0 ||
+			if (res->seq == 0 || strcmp(res->event_id, id) != 0 ||
 			    (res->status !=
 			    MSOSYNC__SUBMIT_RESULT__STATUS__ACCEPTED &&
 			    res->status !=
@@ -388,7 +395,7 @@ abandon_all(struct msosync_client *c)
 	while (c->nfl > 0) {
 		struct pending	pd = take_pending(c, c->nfl - 1);
 
-		parse_free(&pd.p);
+		free(pd.ids);
 		msosync_reply_free(&pd.local);
 	}
 }
@@ -429,13 +436,31 @@ send_request(struct msosync_client *c, const struct parse *p,
 	req.events = p->ev;
 	req.request_id = ticket;
 	len = msosync__submit_request__get_packed_size(&req);
-	data = xmalloc(len);
+	data = arena_alloc(&c->arena, len);
 	msosync__submit_request__pack(&req, data);
 	if ((rc = wait_for(c, ZMQ_POLLOUT, deadline)) == 0 &&
 	    (rc = send_part(c->sock, "", 0, ZMQ_SNDMORE)) == 0)
 		rc = send_part(c->sock, data, len, 0);
-	free(data);
 	return rc;
+}
+
+/* The event_ids of what was sent, to check the answer against. */
+static char *
+copy_ids(const struct parse *p)
+{
+	size_t	 n = 0;
+	char	*ids, *o;
+
+	for (size_t i = 0; i < p->nev; i++)
+		n += strlen(p->ev[i]->event_id) + 1;
+	o = ids = xmalloc(n ? n : 1);
+	for (size_t i = 0; i < p->nev; i++) {
+		size_t	k = strlen(p->ev[i]->event_id) + 1;
+
+		memcpy(o, p->ev[i]->event_id, k);
+		o += k;
+	}
+	return ids;
 }
 
 int
@@ -443,6 +468,7 @@ msosync_send_json(struct msosync_client *c, const char *json, size_t len,
     uint64_t *ticket)
 {
 	struct pending	pd = { 0 };
+	struct parse	p = { 0 };
 	int64_t		deadline;
 	int		rc;
 
@@ -452,17 +478,22 @@ msosync_send_json(struct msosync_client *c, const char *json, size_t len,
 	if (c == NULL || json == NULL)
 		return MSOSYNC_EINVAL;
 	pd.ticket = c->last_ticket + 1;
-	rc = ndjson_each(json, len, on_value, &pd.p);
-	if (rc == MSOSYNC_ETOOBIG || pd.p.nerr > 0)
-		pd.local = local_reply(&pd.p, rc == MSOSYNC_ETOOBIG);
+	p.alloc = &c->alloc;
+	arena_reset(&c->arena);
+	rc = ndjson_each(json, len, on_value, &p);
+	if (rc == MSOSYNC_ETOOBIG || p.nerr > 0)
+		pd.local = local_reply(&p, rc == MSOSYNC_ETOOBIG);
 	else {
 		deadline = c->timeout_ms < 0 ? -1 : now_ms() + c->timeout_ms;
-		if ((rc = send_request(c, &pd.p, pd.ticket, deadline)) != 0) {
+		if ((rc = send_request(c, &p, pd.ticket, deadline)) != 0) {
 			/* nothing was sent: the requests in flight go on */
-			parse_free(&pd.p);
+			parse_free(&p);
 			return rc;
 		}
+		pd.nev = p.nev;
+		pd.ids = copy_ids(&p);
 	}
+	parse_free(&p);
 	if (c->nfl == c->capfl) {
 		c->capfl = c->capfl ? c->capfl * 2 : 8;
 		c->fl = xrealloc(c->fl, c->capfl * sizeof(*c->fl));
@@ -503,14 +534,13 @@ recv_sent(struct msosync_client *c, int64_t deadline, uint64_t *ticket,
 		rc = MSOSYNC_EPROTO;	/* what was sent went with the socket */
 	else if ((rc = wait_for(c, ZMQ_POLLIN, deadline)) == 0 &&
 	    (rc = recv_answer(c, &body)) == 0) {
-		sr = msosync__submit_reply__unpack(NULL, zmq_msg_size(&body),
-		    zmq_msg_data(&body));
+		arena_reset(&c->arena);
+		sr = msosync__submit_reply__unpack(&c->alloc,
+		    zmq_msg_size(&body), zmq_msg_data(&body));
 		if (sr == NULL || (i = find_pending(c, sr->request_id)) < 0 ||
-		    (rc = make_reply(sr, &c->fl[i].p, out)) != 0)
+		    (rc = make_reply(sr, &c->fl[i], out)) != 0)
 			rc = MSOSYNC_EPROTO;
 	}
-	if (sr != NULL)
-		msosync__submit_reply__free_unpacked(sr, NULL);
 	zmq_msg_close(&body);
 	if (rc != 0) {
 		/* a late or partial answer must not meet the next request */
@@ -521,7 +551,7 @@ recv_sent(struct msosync_client *c, int64_t deadline, uint64_t *ticket,
 	}
 	pd = take_pending(c, (size_t)i);
 	*ticket = pd.ticket;
-	parse_free(&pd.p);
+	free(pd.ids);
 	return 0;
 }
 
@@ -545,7 +575,6 @@ msosync_recv_reply(struct msosync_client *c, uint64_t *ticket,
 
 			*ticket = pd.ticket;
 			*out = pd.local;
-			parse_free(&pd.p);
 			return 0;
 		}
 	deadline = c->timeout_ms < 0 ? -1 : now_ms() + c->timeout_ms;

@@ -54,7 +54,7 @@ cmd_validate(int argc, char **argv)
 		if (n == 0)
 			continue;
 		if (pbjson_decode_text(&msosync__event__descriptor, line,
-		    (size_t)n, &m, err, sizeof(err)) != 0) {
+		    (size_t)n, NULL, &m, err, sizeof(err)) != 0) {
 			if (bad++ >= SHOW_ERRORS)
 				continue;
 			/* named by its event_id, if it has one, as below */

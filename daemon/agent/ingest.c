@@ -496,7 +496,7 @@ prepare_slice(struct workq_job *job)
 			continue;
 		}
 		if (pbjson_decode_text(&msosync__event__descriptor, s->text,
-		    s->len, &m, err, sizeof(err)) != 0) {
+		    s->len, NULL, &m, err, sizeof(err)) != 0) {
 			/* only now is the event_id looked for: errors are rare */
 			errors_add(&sl->bad, &sl->nbad, i,
 			    pbjson_peek_string(s->text, s->len, "event_id", id,

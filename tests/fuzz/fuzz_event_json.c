@@ -48,7 +48,7 @@ roundtrip(const Msosync__Event *ev, const char *what, int revalidate)
 	int			 rc;
 
 	pbjson_encode(&ev->base, &a);
-	rc = pbjson_decode_text(&msosync__event__descriptor, a.data, a.len,
+	rc = pbjson_decode_text(&msosync__event__descriptor, a.data, a.len, NULL,
 	    &m, err, sizeof(err));
 	if (rc != 0)
 		fuzz_fail("%s: its own encoding does not decode (%s): %s",
@@ -129,8 +129,8 @@ on_value(void *arg, size_t index, const char *value, size_t vlen,
 	}
 	if (perr != NULL)
 		fuzz_fail("ndjson_each: a value and an error");
-	if (pbjson_decode_text(&msosync__event__descriptor, value, vlen, &m,
-	    err, sizeof(err)) != 0) {
+	if (pbjson_decode_text(&msosync__event__descriptor, value, vlen,
+	    NULL, &m, err, sizeof(err)) != 0) {
 		if (m != NULL || err[0] == '\0')
 			fuzz_fail("pbjson_decode_text failed without a reason, "
 			    "or with a message");
@@ -169,8 +169,8 @@ whole_text(const char *text, size_t len)
 	size_t			 pos = 0;
 	int			 rc, src;
 
-	rc = pbjson_decode_text(&msosync__event__descriptor, text, len, &m,
-	    err, sizeof(err));
+	rc = pbjson_decode_text(&msosync__event__descriptor, text, len,
+	    NULL, &m, err, sizeof(err));
 	src = pbjson_scan(text, len, &pos, 1, PBJSON_SCAN_ALL, serr,
 	    sizeof(serr));
 	if (rc == 0) {

@@ -74,7 +74,7 @@ load(const char *path)
 		die(path);
 	while (fgets(line, sizeof(line), f) != NULL && nev < MAXEV) {
 		if (pbjson_decode_text(&msosync__event__descriptor, line,
-		    strlen(line), &m, err, sizeof(err)) != 0)
+		    strlen(line), NULL, &m, err, sizeof(err)) != 0)
 			die(err);
 		if (validate_event((Msosync__Event *)m, FUZZ_NOW_MS, err,
 		    sizeof(err)) != 0)

@@ -277,8 +277,8 @@ test_duplicate_keys(void **state)
 	assert_value(&r, 1, 1, "{\"event_id\":\"x\",\"event_id\":\"y\","
 	    "\"void\":{}}");
 	assert_int_equal(pbjson_decode_text(&msosync__event__descriptor,
-	    r.calls[1].json, strlen(r.calls[1].json), &m, err, sizeof(err)),
-	    MSOSYNC_EINVAL);
+	    r.calls[1].json, strlen(r.calls[1].json),
+	    NULL, &m, err, sizeof(err)), MSOSYNC_EINVAL);
 	assert_string_equal(err, "event_id: duplicate key");
 	record_free(&r);
 }
@@ -440,8 +440,8 @@ test_values_decode(void **state)
 		for (size_t i = 0; i < r.n; i++) {
 			assert_non_null(r.calls[i].json);
 			if (pbjson_decode_text(&msosync__event__descriptor,
-			    r.calls[i].json, strlen(r.calls[i].json), &m, err,
-			    sizeof(err)) != 0)
+			    r.calls[i].json, strlen(r.calls[i].json),
+			    NULL, &m, err, sizeof(err)) != 0)
 				fail_msg("text %zu value %zu: %s", t, i, err);
 			assert_string_equal(
 			    ((Msosync__Event *)m)->event_id, ids[i]);

@@ -109,7 +109,8 @@ decode_ok(const ProtobufCMessageDescriptor *desc, const char *text)
 	char			 err[PBJSON_ERR_MAX] = "";
 	int			 rc;
 
-	rc = pbjson_decode_text(desc, text, strlen(text), &m, err, sizeof(err));
+	rc = pbjson_decode_text(desc, text, strlen(text),
+	    NULL, &m, err, sizeof(err));
 	if (rc != 0)
 		print_error("decode failed: %s\n  input: %s\n", err, text);
 	assert_int_equal(rc, 0);
@@ -626,8 +627,8 @@ check_cases(const struct bad_case *cases, size_t ncases)
 
 		m = (ProtobufCMessage *)&m;	/* any non-NULL: must be reset */
 		memset(err, 'x', sizeof(err));
-		rc = pbjson_decode_text(c->desc, c->text, strlen(c->text), &m,
-		    err, sizeof(err));
+		rc = pbjson_decode_text(c->desc, c->text, strlen(c->text),
+		    NULL, &m, err, sizeof(err));
 		if (rc != MSOSYNC_EINVAL || m != NULL ||
 		    strcmp(err, c->want) != 0) {
 			print_error("case %zu: %s\n  want: %s\n  got rc %d: %s\n",
@@ -636,8 +637,8 @@ check_cases(const struct bad_case *cases, size_t ncases)
 		}
 		/* No message buffer at all is fine too. */
 		m = (ProtobufCMessage *)&m;
-		rc = pbjson_decode_text(c->desc, c->text, strlen(c->text), &m,
-		    NULL, 0);
+		rc = pbjson_decode_text(c->desc, c->text, strlen(c->text),
+		    NULL, &m, NULL, 0);
 		assert_int_equal(rc, MSOSYNC_EINVAL);
 		assert_null(m);
 	}
@@ -682,7 +683,7 @@ test_error_truncated(void **state)
 	const char		*t = HEAD "\"sale\":{\"units\":-1}}";
 
 	(void)state;
-	assert_int_equal(pbjson_decode_text(EV, t, strlen(t), &m, err,
+	assert_int_equal(pbjson_decode_text(EV, t, strlen(t), NULL, &m, err,
 	    sizeof(err)), MSOSYNC_EINVAL);
 	assert_string_equal(err, "sale.units:");
 }
@@ -764,7 +765,8 @@ test_text_forms(void **state)
 		const char	*t = "{\"void\":{}}garbage";
 		ProtobufCMessage *m;
 
-		assert_int_equal(pbjson_decode_text(EV, t, 11, &m, NULL, 0), 0);
+		assert_int_equal(pbjson_decode_text(EV, t, 11, NULL, &m,
+		    NULL, 0), 0);
 		protobuf_c_message_free_unpacked(m, NULL);
 	}
 }
@@ -798,7 +800,8 @@ test_error_mid_message(void **state)
 	/* ASan's leak check is what proves the freeing. */
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		assert_int_equal(pbjson_decode_text(i < 3 ? EV : FR, texts[i],
-		    strlen(texts[i]), &m, err, sizeof(err)), MSOSYNC_EINVAL);
+		    strlen(texts[i]),
+		    NULL, &m, err, sizeof(err)), MSOSYNC_EINVAL);
 		assert_null(m);
 		assert_string_equal(err, want[i]);
 	}
@@ -821,7 +824,7 @@ test_depth(void **state)
 	for (int i = 1; i < PBJSON_DEPTH_MAX; i++)
 		buf_putc(&b, ']');
 	buf_putc(&b, '}');
-	assert_int_equal(pbjson_decode_text(EV, b.data, b.len, &m, err,
+	assert_int_equal(pbjson_decode_text(EV, b.data, b.len, NULL, &m, err,
 	    sizeof(err)), MSOSYNC_EINVAL);
 	assert_string_equal(err, "event_id: expected a string");
 	pos = 0;
@@ -839,7 +842,7 @@ test_depth(void **state)
 	snprintf(want, sizeof(want), "invalid JSON: nesting deeper than %d "
 	    "levels at line 1 column %d", PBJSON_DEPTH_MAX,
 	    12 + PBJSON_DEPTH_MAX);
-	assert_int_equal(pbjson_decode_text(EV, b.data, b.len, &m, err,
+	assert_int_equal(pbjson_decode_text(EV, b.data, b.len, NULL, &m, err,
 	    sizeof(err)), MSOSYNC_EINVAL);
 	assert_string_equal(err, want);
 	pos = 0;
@@ -858,7 +861,7 @@ test_depth(void **state)
 	snprintf(want, sizeof(want), "invalid JSON: nesting deeper than %d "
 	    "levels at line 1 column %d", PBJSON_DEPTH_MAX,
 	    5 * PBJSON_DEPTH_MAX + 1);
-	assert_int_equal(pbjson_decode_text(EV, b.data, b.len, &m, err,
+	assert_int_equal(pbjson_decode_text(EV, b.data, b.len, NULL, &m, err,
 	    sizeof(err)), MSOSYNC_EINVAL);
 	assert_string_equal(err, want);
 	pos = 0;
@@ -933,8 +936,8 @@ test_int_limits(void **state)
 		}
 		snprintf(want, sizeof(want), "sale.amount_cents: %s",
 		    amounts[i].want);
-		assert_int_equal(pbjson_decode_text(EV, text, strlen(text), &m,
-		    err, sizeof(err)), MSOSYNC_EINVAL);
+		assert_int_equal(pbjson_decode_text(EV, text, strlen(text),
+		    NULL, &m, err, sizeof(err)), MSOSYNC_EINVAL);
 		assert_string_equal(err, want);
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
@@ -947,8 +950,8 @@ test_int_limits(void **state)
 			continue;
 		}
 		snprintf(want, sizeof(want), "sale.units: %s", units[i].want);
-		assert_int_equal(pbjson_decode_text(EV, text, strlen(text), &m,
-		    err, sizeof(err)), MSOSYNC_EINVAL);
+		assert_int_equal(pbjson_decode_text(EV, text, strlen(text),
+		    NULL, &m, err, sizeof(err)), MSOSYNC_EINVAL);
 		assert_string_equal(err, want);
 	}
 	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
@@ -961,8 +964,8 @@ test_int_limits(void **state)
 			continue;
 		}
 		snprintf(want, sizeof(want), "seq: %s", seqs[i].want);
-		assert_int_equal(pbjson_decode_text(EV, text, strlen(text), &m,
-		    err, sizeof(err)), MSOSYNC_EINVAL);
+		assert_int_equal(pbjson_decode_text(EV, text, strlen(text),
+		    NULL, &m, err, sizeof(err)), MSOSYNC_EINVAL);
 		assert_string_equal(err, want);
 	}
 	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
@@ -975,8 +978,8 @@ test_int_limits(void **state)
 			continue;
 		}
 		snprintf(want, sizeof(want), "occurred_at: %s", times[i].want);
-		assert_int_equal(pbjson_decode_text(EV, text, strlen(text), &m,
-		    err, sizeof(err)), MSOSYNC_EINVAL);
+		assert_int_equal(pbjson_decode_text(EV, text, strlen(text),
+		    NULL, &m, err, sizeof(err)), MSOSYNC_EINVAL);
 		assert_string_equal(err, want);
 	}
 	/* the largest uint64 the encoder writes reads back */
@@ -1240,7 +1243,7 @@ pack_roundtrip(const ProtobufCMessage *m)
 	char			 err[PBJSON_ERR_MAX];
 
 	pbjson_encode(m, &b);
-	if (pbjson_decode_text(m->descriptor, b.data, b.len, &back, err,
+	if (pbjson_decode_text(m->descriptor, b.data, b.len, NULL, &back, err,
 	    sizeof(err)) != 0)
 		fail_msg("%s: %s", err, b.data);
 	n = protobuf_c_message_get_packed_size(m);
@@ -1548,8 +1551,8 @@ test_throughput(void **state)
 
 	t0 = testutil_now_s();
 	for (int i = 0; i < nd; i++) {
-		assert_int_equal(pbjson_decode_text(EV, sale, strlen(sale), &d,
-		    NULL, 0), 0);
+		assert_int_equal(pbjson_decode_text(EV, sale, strlen(sale),
+		    NULL, &d, NULL, 0), 0);
 		protobuf_c_message_free_unpacked(d, NULL);
 	}
 	t1 = testutil_now_s();

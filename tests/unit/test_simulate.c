@@ -85,7 +85,7 @@ decode_all(const struct buf *b, int64_t now, struct evs *out)
 
 		assert_non_null(nl);
 		if (pbjson_decode_text(&msosync__event__descriptor, p,
-		    (size_t)(nl - p), &m, err, sizeof(err)) != 0)
+		    (size_t)(nl - p), NULL, &m, err, sizeof(err)) != 0)
 			fail_msg("line %zu: %s: %.*s", out->n + 1, err,
 			    (int)(nl - p), p);
 		if (validate_event((Msosync__Event *)m, now, err,
