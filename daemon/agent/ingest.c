@@ -236,7 +236,14 @@ ingest_req_new(ingest_done_fn done, void *arg)
 
 	req->done = done;
 	req->arg = arg;
+	arena_pb_allocator(&req->arena, &req->alloc);
 	return req;
+}
+
+ProtobufCAllocator *
+ingest_req_allocator(struct ingest_req *req)
+{
+	return &req->alloc;
 }
 
 /* The text of value i of a JSON body; NULL when it is not JSON. */
@@ -265,6 +272,8 @@ struct ingest_slice {
 	size_t			 nbad;
 	struct ingest_error	*invalid;	/* events that fail validation */
 	size_t			 ninvalid;
+	struct arena		 arena;		/* its events, and stamps */
+	ProtobufCAllocator	 alloc;
 };
 
 static void
@@ -281,12 +290,11 @@ errors_free(struct ingest_error *e, size_t n)
 static void
 free_contents(struct ingest_req *req)
 {
-	for (size_t i = 0; i < req->nevents; i++)
-		if (req->events[i] != NULL)
-			protobuf_c_message_free_unpacked(&req->events[i]->base,
-			    NULL);
+	/* the events are the arenas' */
+	arena_free(&req->arena);
 	errors_free(req->errors, req->nerrors);
 	for (size_t i = 0; i < req->nslices; i++) {
+		arena_free(&req->slices[i].arena);
 		buf_free(&req->slices[i].bytes);
 		errors_free(req->slices[i].bad, req->slices[i].nbad);
 		errors_free(req->slices[i].invalid, req->slices[i].ninvalid);
@@ -496,7 +504,7 @@ prepare_slice(struct workq_job *job)
 			continue;
 		}
 		if (pbjson_decode_text(&msosync__event__descriptor, s->text,
-		    s->len, NULL, &m, err, sizeof(err)) != 0) {
+		    s->len, &sl->alloc, &m, err, sizeof(err)) != 0) {
 			/* only now is the event_id looked for: errors are rare */
 			errors_add(&sl->bad, &sl->nbad, i,
 			    pbjson_peek_string(s->text, s->len, "event_id", id,
@@ -517,7 +525,8 @@ prepare_slice(struct workq_job *job)
 	for (i = sl->from; i < sl->to; i++) {
 		Msosync__Event *ev = req->events[i];
 
-		validate_stamp(ev, req->in->site_id, req->now, req->in->pepper);
+		validate_stamp(ev, req->in->site_id, req->now, req->in->pepper,
+		    &sl->alloc);
 		ev->seq = 0;
 		req->packed[i].len = msosync__event__get_packed_size(ev);
 		req->packed[i].cut = ingest_seq_cut(ev);
@@ -603,6 +612,7 @@ make_slices(struct ingest_req *req, size_t each)
 		struct ingest_slice *sl = &req->slices[s];
 
 		sl->req = req;
+		arena_pb_allocator(&sl->arena, &sl->alloc);
 		sl->from = s * each;
 		sl->to = sl->from + each < req->nevents ? sl->from + each :
 		    req->nevents;

@@ -22,6 +22,7 @@
 
 #include <event2/event.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "events.pb-c.h"
 #include "workq.h"
@@ -78,6 +79,8 @@ struct ingest_req {
 	struct workq_job	  job;		/* split json; free */
 	struct ingest		 *in;
 	struct ingest_req	 *next;		/* queue link */
+	struct arena		  arena;	/* for events added */
+	ProtobufCAllocator	  alloc;
 };
 
 struct ingest_stats {
@@ -110,8 +113,12 @@ void			 ingest_req_free(struct ingest_req **req);
  */
 void	ingest_req_take_json(struct ingest_req *req, char *text, size_t len);
 
-/* Take ownership of a decoded event (e.g. from an ipc SubmitRequest). */
+/*
+ * Add a decoded event (e.g. from an ipc SubmitRequest), unpacked with
+ * ingest_req_allocator(req): it goes when the request is freed.
+ */
 void	ingest_req_add_event(struct ingest_req *req, Msosync__Event *ev);
+ProtobufCAllocator	*ingest_req_allocator(struct ingest_req *req);
 
 /*
  * Decode (ingest_req_take_json), validate and stamp every event of req

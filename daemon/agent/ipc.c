@@ -48,11 +48,13 @@ struct ipc {
 	struct ipc_stats	 stats;
 };
 
+/* The call, and its request if the ingest never took it. */
 static void
 call_free(struct ipc_call *c)
 {
 	for (size_t i = 0; i < c->nenv; i++)
 		zmq_msg_close(&c->env[i]);
+	ingest_req_free(&c->req);
 	free(c);
 }
 
@@ -161,25 +163,18 @@ on_done(struct ingest_req *req, void *arg)
 	free(err);
 	free(errp);
 	call_unlink(c);
-	ingest_req_free(&req);
-	call_free(c);
+	call_free(c);		/* and req, which is c->req */
 }
 
 /*
- * The request's events become the ingest's: they leave the unpacked
- * SubmitRequest before it is freed, so each is freed once, by
- * ingest_req_free.
+ * The request's events become the ingest's: the SubmitRequest was
+ * unpacked into the ingest request's allocator, and goes with it.
  */
 static void
 submit(struct ipc *ipc, struct ipc_call *c, Msosync__SubmitRequest *sr)
 {
-	c->req = ingest_req_new(on_done, c);
-	for (size_t i = 0; i < sr->n_events; i++) {
+	for (size_t i = 0; i < sr->n_events; i++)
 		ingest_req_add_event(c->req, sr->events[i]);
-		sr->events[i] = NULL;
-	}
-	sr->n_events = 0;
-	msosync__submit_request__free_unpacked(sr, NULL);
 
 	c->next = ipc->calls;
 	if (ipc->calls)
@@ -210,8 +205,9 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 		zmq_msg_move(&c->env[c->nenv], &m->part[c->nenv]);
 	}
 	body = &m->part[m->nparts - 1];
-	sr = msosync__submit_request__unpack(NULL, zmq_msg_size(body),
-	    zmq_msg_data(body));
+	c->req = ingest_req_new(on_done, c);
+	sr = msosync__submit_request__unpack(ingest_req_allocator(c->req),
+	    zmq_msg_size(body), zmq_msg_data(body));
 	if (sr == NULL) {
 		ipc->stats.malformed++;
 		reply_error(c, INGEST_INVALID, MALFORMED);
@@ -221,7 +217,6 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 	c->request_id = sr->request_id;
 	if (sr->n_events > INGEST_MAX_EVENTS) {
 		ipc->stats.too_large++;
-		msosync__submit_request__free_unpacked(sr, NULL);
 		reply_error(c, INGEST_TOO_LARGE, TOO_MANY);
 		call_free(c);
 		return;

@@ -608,9 +608,35 @@ validate_event(const Msosync__Event *ev, int64_t now_ms, char *err,
 	return check_body(&o, ev);
 }
 
+/* A string of the message, made or dropped as free_unpacked expects. */
+static void *
+str_alloc(ProtobufCAllocator *alloc, size_t n)
+{
+	void	*p;
+
+	if (alloc == NULL)
+		return xmalloc(n);
+	if ((p = alloc->alloc(alloc->allocator_data, n)) == NULL)
+		abort();
+	return p;
+}
+
+static void
+str_free(ProtobufCAllocator *alloc, char *s)
+{
+	/* Only a non-default pointer is ours to free, as for free_unpacked. */
+	if (s == NULL || s == protobuf_c_empty_string)
+		return;
+	if (alloc == NULL)
+		free(s);
+	else
+		alloc->free(alloc->allocator_data, s);
+}
+
 /* Hash, wipe and clear one client_id; 'ref' receives the hex client_ref. */
 static void
-pseudonymise(char **id, char **ref, const uint8_t pepper[32])
+pseudonymise(char **id, char **ref, const uint8_t pepper[32],
+    ProtobufCAllocator *alloc)
 {
 	unsigned char	 h[REF_BYTES];
 	char		*hex;
@@ -620,23 +646,20 @@ pseudonymise(char **id, char **ref, const uint8_t pepper[32])
 	if (crypto_generichash(h, sizeof(h), (const unsigned char *)*id,
 	    strlen(*id), pepper, 32) != 0)
 		abort();	/* only on misuse of the sizes above */
-	hex = xmalloc(2 * sizeof(h) + 1);
+	hex = str_alloc(alloc, 2 * sizeof(h) + 1);
 	sodium_bin2hex(hex, 2 * sizeof(h) + 1, h, sizeof(h));
 	sodium_memzero(h, sizeof(h));
-	/* Only a non-default pointer is ours to free, as for free_unpacked. */
-	if (*ref != NULL && *ref != protobuf_c_empty_string)
-		free(*ref);
+	str_free(alloc, *ref);
 	*ref = hex;
 	sodium_memzero(*id, strlen(*id));
 clear:
-	if (*id != NULL && *id != protobuf_c_empty_string)
-		free(*id);
+	str_free(alloc, *id);
 	*id = (char *)protobuf_c_empty_string;
 }
 
 void
 validate_stamp(Msosync__Event *ev, uint32_t site_id, int64_t now_ms,
-    const uint8_t pepper[32])
+    const uint8_t pepper[32], ProtobufCAllocator *alloc)
 {
 	/* Idempotent and thread-safe; keyed BLAKE2b itself needs no setup. */
 	keys_sodium_ready();
@@ -647,11 +670,11 @@ validate_stamp(Msosync__Event *ev, uint32_t site_id, int64_t now_ms,
 		ev->schema_version = 1;
 	if (ev->body_case == MSOSYNC__EVENT__BODY_SALE && ev->sale != NULL)
 		pseudonymise(&ev->sale->client_id, &ev->sale->client_ref,
-		    pepper);
+		    pepper, alloc);
 	else if (ev->body_case == MSOSYNC__EVENT__BODY_APPOINTMENT &&
 	    ev->appointment != NULL)
 		pseudonymise(&ev->appointment->client_id,
-		    &ev->appointment->client_ref, pepper);
+		    &ev->appointment->client_ref, pepper, alloc);
 }
 
 uint32_t

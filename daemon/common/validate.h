@@ -36,9 +36,12 @@
 int	validate_event(const Msosync__Event *ev, int64_t now_ms, char *err,
 	    size_t errlen);
 
-/* Stamp what is the agent's to set (see above). 'pepper' is 32 bytes. */
+/*
+ * Stamp what is the agent's to set (see above). 'pepper' is 32 bytes;
+ * 'alloc' is what ev was unpacked or decoded with (NULL: malloc).
+ */
 void	validate_stamp(Msosync__Event *ev, uint32_t site_id, int64_t now_ms,
-	    const uint8_t pepper[32]);
+	    const uint8_t pepper[32], ProtobufCAllocator *alloc);
 
 /* occurred_at (Unix ms) -> YYYYMMDD in the process's local time zone. */
 uint32_t	validate_business_date(int64_t unix_ms);

@@ -1299,7 +1299,7 @@ fbuild_emit(const Msosync__Event *ev, void *arg)
 	if ((copy = msosync__event__unpack(NULL, len,
 	    (uint8_t *)fb->packed.data)) == NULL)
 		die("cannot unpack a simulated event");
-	validate_stamp(copy, fb->s->id, fb->now, fb->pepper);
+	validate_stamp(copy, fb->s->id, fb->now, fb->pepper, NULL);
 	copy->seq = seq;
 	len = msosync__event__get_packed_size(copy);
 	buf_reset(&fb->packed);

@@ -115,7 +115,7 @@ emit(const Msosync__Event *ev, void *arg)
 	if (e == NULL)
 		return MSOSYNC_EPROTO;
 	/* recorded_at as if the agent took it when it happened */
-	validate_stamp(e, f->site, e->occurred_at, f->pepper);
+	validate_stamp(e, f->site, e->occurred_at, f->pepper, NULL);
 	e->seq = ++f->seq;
 	r = &f->rec[f->n];
 	msosync__record__init(r);

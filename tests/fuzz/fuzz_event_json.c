@@ -145,7 +145,7 @@ on_value(void *arg, size_t index, const char *value, size_t vlen,
 	ev = (Msosync__Event *)m;
 	if (validate_event(ev, FUZZ_NOW_MS, err, sizeof(err)) == 0) {
 		roundtrip(ev, "valid event", 1);
-		validate_stamp(ev, FUZZ_SITE, FUZZ_NOW_MS, pepper);
+		validate_stamp(ev, FUZZ_SITE, FUZZ_NOW_MS, pepper, NULL);
 		roundtrip(ev, "stamped event", 0);
 		pack_roundtrip(ev);
 	} else if (err[0] == '\0')

@@ -80,7 +80,7 @@ load(const char *path)
 		    sizeof(err)) != 0)
 			die(err);
 		validate_stamp((Msosync__Event *)m, FUZZ_SITE, FUZZ_NOW_MS,
-		    pepper);
+		    pepper, NULL);
 		ev[nev++] = (Msosync__Event *)m;
 	}
 	fclose(f);

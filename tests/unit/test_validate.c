@@ -951,7 +951,7 @@ test_stamp_envelope(void **state)
 
 	(void)state;
 	ev = mk_lead();
-	validate_stamp(ev, 42, NOW, pepper_a);
+	validate_stamp(ev, 42, NOW, pepper_a, NULL);
 	assert_int_equal(ev->site_id, 42);
 	assert_int_equal(ev->recorded_at, NOW);
 	assert_int_equal(ev->schema_version, 1);
@@ -962,7 +962,7 @@ test_stamp_envelope(void **state)
 
 	ev = mk_lead();
 	ev->schema_version = 3;
-	validate_stamp(ev, 1, NOW + 5, pepper_a);
+	validate_stamp(ev, 1, NOW + 5, pepper_a, NULL);
 	assert_int_equal(ev->schema_version, 3);
 	assert_int_equal(ev->recorded_at, NOW + 5);
 	free_ev(ev);
@@ -994,7 +994,7 @@ test_business_date(void **state)
 	    20261120);
 	ev = mk_sale();
 	ev->occurred_at = LATE_NIGHT;
-	validate_stamp(ev, 1, NOW, pepper_a);
+	validate_stamp(ev, 1, NOW, pepper_a, NULL);
 	assert_int_equal(ev->business_date, 20261120);
 	free_ev(ev);
 
@@ -1004,7 +1004,7 @@ test_business_date(void **state)
 	assert_int_equal(validate_business_date(MS_2000 - 1), 19991231);
 	ev = mk_sale();
 	ev->occurred_at = LATE_NIGHT;
-	validate_stamp(ev, 1, NOW, pepper_a);
+	validate_stamp(ev, 1, NOW, pepper_a, NULL);
 	assert_int_equal(ev->business_date, 20261121);
 	free_ev(ev);
 
@@ -1047,7 +1047,7 @@ test_client_ref(void **state)
 
 	ev = mk_sale();
 	assert_int_equal(validate_event(ev, NOW, NULL, 0), 0);
-	validate_stamp(ev, 9, NOW, pepper_a);
+	validate_stamp(ev, 9, NOW, pepper_a, NULL);
 	assert_int_equal(strlen(ev->sale->client_ref), 32);
 	assert_int_equal(strspn(ev->sale->client_ref, "0123456789abcdef"), 32);
 	assert_string_equal(ev->sale->client_ref, want);
@@ -1066,7 +1066,7 @@ test_client_ref(void **state)
 
 	/* The same client at an appointment is the same client_ref. */
 	ev = mk_appointment();
-	validate_stamp(ev, 9, NOW, pepper_a);
+	validate_stamp(ev, 9, NOW, pepper_a, NULL);
 	assert_string_equal(ev->appointment->client_ref, want);
 	assert_ptr_equal(ev->appointment->client_id, protobuf_c_empty_string);
 	free_ev(ev);
@@ -1075,7 +1075,7 @@ test_client_ref(void **state)
 	memcpy(pepper_b, pepper_a, sizeof(pepper_b));
 	pepper_b[31] ^= 1;
 	ev = mk_sale();
-	validate_stamp(ev, 9, NOW, pepper_b);
+	validate_stamp(ev, 9, NOW, pepper_b, NULL);
 	ref_of("991", pepper_b, want);
 	assert_string_equal(ev->sale->client_ref, want);
 	assert_string_not_equal(ev->sale->client_ref, ref_a);
@@ -1084,7 +1084,7 @@ test_client_ref(void **state)
 	/* Another client under the same pepper. */
 	ev = mk_sale();
 	set_str(&ev->sale->client_id, "992");
-	validate_stamp(ev, 9, NOW, pepper_a);
+	validate_stamp(ev, 9, NOW, pepper_a, NULL);
 	assert_string_not_equal(ev->sale->client_ref, ref_a);
 	free_ev(ev);
 
@@ -1092,7 +1092,7 @@ test_client_ref(void **state)
 	ev = mk_sale();
 	free(ev->sale->client_id);
 	ev->sale->client_id = xstrdup("");
-	validate_stamp(ev, 9, NOW, pepper_a);
+	validate_stamp(ev, 9, NOW, pepper_a, NULL);
 	assert_string_equal(ev->sale->client_ref, "");
 	assert_ptr_equal(ev->sale->client_id, protobuf_c_empty_string);
 	free_ev(ev);
@@ -1104,13 +1104,13 @@ stamp_round(void)
 	Msosync__Event	*ev;
 
 	ev = mk_sale();
-	validate_stamp(ev, 1, NOW, pepper_a);
+	validate_stamp(ev, 1, NOW, pepper_a, NULL);
 	free_ev(ev);
 	ev = mk_appointment();
-	validate_stamp(ev, 1, NOW, pepper_a);
+	validate_stamp(ev, 1, NOW, pepper_a, NULL);
 	free_ev(ev);
 	ev = mk_vendor_contract();
-	validate_stamp(ev, 1, NOW, pepper_a);
+	validate_stamp(ev, 1, NOW, pepper_a, NULL);
 	free_ev(ev);
 }
 
