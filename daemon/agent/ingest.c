@@ -272,7 +272,7 @@ struct ingest_slice {
 	size_t			 nbad;
 	struct ingest_error	*invalid;	/* events that fail validation */
 	size_t			 ninvalid;
-	struct arena		 arena;		/* its events, and stamps */
+	struct arena		 arena;		/* its events */
 	ProtobufCAllocator	 alloc;
 };
 
