@@ -31,7 +31,7 @@
 #   BENCH_RATE=5000 BENCH_SECONDS=10   scenario 4
 #   BENCH_FANIN_SITES=500 BENCH_FANIN_EVENTS=400 BENCH_FANIN_BATCH=100
 #   BENCH_RTT=1000             single-event round trips
-#   BENCH_WINDOW=4             ipc requests in flight per client (s1, s2)
+#   BENCH_WINDOW=8             ipc requests in flight per client (s1, s2)
 #   BENCH_SCENARIOS="1 2 3 4 5"
 #   BENCH_OUT=DIR              default build/bench/<time>
 #   BENCH_PERF=1               perf record -g the agent and hub of scenarios
@@ -52,7 +52,7 @@ FANIN_SITES=${BENCH_FANIN_SITES:-500}
 FANIN_EVENTS=${BENCH_FANIN_EVENTS:-400}
 FANIN_BATCH=${BENCH_FANIN_BATCH:-100}
 RTT=${BENCH_RTT:-1000}
-WINDOW=${BENCH_WINDOW:-4}
+WINDOW=${BENCH_WINDOW:-8}
 SCENARIOS=${BENCH_SCENARIOS:-1 2 3 4 5}
 
 for tool in nats-server openssl curl python3; do
