@@ -8,6 +8,11 @@
  * edge of its own either: it is noticed on the same fd, and checked only
  * while someone asked for it (evzmq_want_write).
  *
+ * A round reads at most EVZMQ_BURST messages. The rest wait for a second
+ * event at the base's lowest priority, so what became ready meanwhile at
+ * a higher one (a worker's or the journal writer's completion) runs
+ * first: a burst of requests cannot keep the next commit waiting.
+ *
  * A callback may free its own evzmq; the struct then lives on, marked
  * dead, until the read loop that called it unwinds.
  *
@@ -21,8 +26,11 @@
 #include "evzmq.h"
 #include "xmalloc.h"
 
+#define EVZMQ_BURST	8	/* messages a round */
+
 struct evzmq {
 	struct event		*ev;
+	struct event		*more;		/* the next round */
 	void			*sock;
 	evzmq_msg_fn		 on_msg;
 	evzmq_fn		 on_writable;
@@ -93,12 +101,17 @@ on_ready(evutil_socket_t fd, short what, void *arg)
 {
 	struct evzmq		*ez = arg;
 	struct evzmq_msg	 m;
-	int			 events, rc, wrote = 0;
+	int			 events, rc, wrote = 0, n = 0;
 
 	(void)fd;
 	(void)what;
 	ez->running = 1;
 	for (;;) {
+		if (n == EVZMQ_BURST) {
+			ez->running = 0;
+			event_active(ez->more, EV_READ, 0);
+			return;
+		}
 		if (sock_events(ez->sock, &events) != 0)
 			break;		/* ETERM: the context is going away */
 		if (ez->want_write && !wrote && (events & ZMQ_POLLOUT) &&
@@ -117,6 +130,7 @@ on_ready(evutil_socket_t fd, short what, void *arg)
 		if (rc != 0)
 			break;
 		ez->stats.received++;
+		n++;
 		ez->on_msg(ez, &m, ez->arg);
 		close_parts(&m);
 		if (ez->dead)
@@ -128,6 +142,7 @@ on_ready(evutil_socket_t fd, short what, void *arg)
 	return;
 dead:
 	event_free(ez->ev);
+	event_free(ez->more);
 	free(ez);
 }
 
@@ -147,9 +162,12 @@ evzmq_new(struct event_base *base, void *zsock, evzmq_msg_fn on_msg,
 	ez->on_writable = on_writable;
 	ez->arg = arg;
 	ez->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_ready, ez);
-	if (ez->ev == NULL)
+	ez->more = event_new(base, -1, 0, on_ready, ez);
+	if (ez->ev == NULL || ez->more == NULL)
 		goto fail;
-	if (event_priority_set(ez->ev, 0) != 0 || event_add(ez->ev, NULL) != 0)
+	if (event_priority_set(ez->ev, 0) != 0 || event_add(ez->ev, NULL) != 0 ||
+	    event_priority_set(ez->more,
+	    event_base_get_npriorities(base) - 1) != 0)
 		goto fail;
 	/* messages queued before we watched the fd raised no edge we saw */
 	event_active(ez->ev, EV_READ, 0);
@@ -157,6 +175,8 @@ evzmq_new(struct event_base *base, void *zsock, evzmq_msg_fn on_msg,
 fail:
 	if (ez->ev != NULL)
 		event_free(ez->ev);
+	if (ez->more != NULL)
+		event_free(ez->more);
 	free(ez);
 	errno = ENOMEM;
 	return NULL;
@@ -173,10 +193,12 @@ evzmq_free(struct evzmq **ezp)
 	if (ez->running) {
 		/* on_ready frees it when the callback returns */
 		event_del(ez->ev);
+		event_del(ez->more);
 		ez->dead = 1;
 		return;
 	}
 	event_free(ez->ev);
+	event_free(ez->more);
 	free(ez);
 }
 

@@ -1,7 +1,8 @@
 /*
  * Tests for evzmq.c over an inproc PAIR: the watched socket 'a' and its
  * peer 'b', both in the test thread. Covers one callback per message,
- * multipart delivery, a backlog read in one round, the edge-trigger rule
+ * multipart delivery, a backlog read in one round, rounds of at most
+ * EVZMQ_BURST messages that let higher priorities in, the edge-trigger rule
  * (a ZMQ_EVENTS read eats the edge; evzmq_kick and evzmq_send recover
  * it), waiting for POLLOUT at the high-water mark, messages with too many
  * parts, and freeing the evzmq from its own callback.
@@ -33,6 +34,8 @@ struct fx {
 	size_t			 ngot;
 	int			 writable;
 	int			 free_on_msg;
+	struct event		*urgent;	/* made ready by message 1 */
+	size_t			 urgent_saw;	/* messages read when it ran */
 };
 
 static void
@@ -47,6 +50,8 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 	memcpy(f->got[f->ngot], zmq_msg_data(&m->part[m->nparts - 1]), len);
 	f->got[f->ngot][len] = '\0';
 	f->nparts[f->ngot++] = m->nparts;
+	if (f->urgent != NULL && f->ngot == 1)
+		event_active(f->urgent, 0, 0);
 	if (f->free_on_msg) {
 		evzmq_free(&ez);
 		assert_null(ez);
@@ -184,6 +189,51 @@ test_backlog_one_round(void **state)
 	}
 }
 
+static void
+on_urgent(evutil_socket_t fd, short what, void *arg)
+{
+	struct fx	*f = arg;
+
+	(void)fd;
+	(void)what;
+	f->urgent_saw = f->ngot;
+}
+
+static int
+got_twenty(const struct fx *f)
+{
+	return f->ngot >= 20;
+}
+
+/*
+ * A round reads EVZMQ_BURST (8) messages; an event of higher priority
+ * made ready meanwhile (as the journal writer's completion is) runs
+ * before the ninth. Every message still arrives, in order.
+ */
+static void
+test_burst_yields(void **state)
+{
+	struct fx	*f = *state;
+	char		 m[8];
+
+	assert_non_null(f->urgent = event_new(f->base, -1, 0, on_urgent, f));
+	assert_int_equal(event_priority_set(f->urgent, 0), 0);
+	for (int i = 0; i < 20; i++) {
+		snprintf(m, sizeof(m), "m%02d", i);
+		assert_int_equal(zmq_send(f->b, m, 3, 0), 3);
+	}
+	usleep(20000);
+	run_until(f, 1000, got_twenty);
+	assert_int_equal(f->ngot, 20);
+	assert_int_equal(f->urgent_saw, 8);
+	for (int i = 0; i < 20; i++) {
+		snprintf(m, sizeof(m), "m%02d", i);
+		assert_string_equal(f->got[i], m);
+	}
+	event_free(f->urgent);
+	f->urgent = NULL;
+}
+
 /*
  * The rule evzmq exists for: once ZMQ_EVENTS has been read by someone
  * else, the fd no longer fires for a message already there. evzmq_kick
@@ -291,6 +341,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_messages, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_burst_yields, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_backlog_one_round, setup,
 		    teardown),
