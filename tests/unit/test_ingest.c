@@ -117,6 +117,36 @@ test_splice_short_heads(void **state)
 	assert_memory_equal(got, want, n + 3);
 }
 
+/*
+ * The cut is the packed size of fields 1-3 alone, for values whose
+ * varints take one byte and more: what protobuf-c says, for each.
+ */
+static void
+test_cut_lengths(void **state)
+{
+	static const uint32_t	 nums[] = { 0, 1, 127, 128, 16383, 16384,
+				    UINT32_MAX };
+	static const size_t	 idlens[] = { 0, 1, 64, 127, 128, 300 };
+	char			 id[301];
+
+	(void)state;
+	memset(id, 'x', sizeof(id));
+	for (size_t a = 0; a < sizeof(nums) / sizeof(nums[0]); a++)
+		for (size_t b = 0; b < sizeof(nums) / sizeof(nums[0]); b++)
+			for (size_t k = 0; k < sizeof(idlens) /
+			    sizeof(idlens[0]); k++) {
+				Msosync__Event	ev = MSOSYNC__EVENT__INIT;
+
+				id[idlens[k]] = '\0';
+				ev.schema_version = nums[a];
+				ev.site_id = nums[b];
+				ev.event_id = id;
+				assert_int_equal(ingest_seq_cut(&ev),
+				    msosync__event__get_packed_size(&ev));
+				id[idlens[k]] = 'x';
+			}
+}
+
 /* A journal in a temp dir, and an ingest on a loop this thread runs. */
 struct fx {
 	char			 dir[64];
@@ -331,6 +361,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_splice_matches_pack),
 		cmocka_unit_test(test_splice_short_heads),
+		cmocka_unit_test(test_cut_lengths),
 		cmocka_unit_test_setup_teardown(test_accepts_small_and_sliced,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_in_order,
