@@ -23,6 +23,7 @@
 #include "ndjson.h"
 #include "pbjson.h"
 #include "validate.h"
+#include "varint.h"
 #include "xmalloc.h"
 
 /* Open-addressing map from event_id to an index, rebuilt per commit. */
@@ -408,18 +409,6 @@ finish(struct ingest_req *req, int status)
  * committed (splice_seq). test_ingest checks the join byte for byte
  * against msosync__event__pack.
  */
-static size_t
-varint_len(uint64_t v)
-{
-	size_t	n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
 /* proto3 leaves out a zero or empty field; each tag here is one byte. */
 size_t
 ingest_seq_cut(const Msosync__Event *ev)
@@ -444,10 +433,7 @@ ingest_splice_seq(const char *bytes, size_t len, size_t cut, uint64_t seq,
 	memcpy(p, bytes, cut);
 	p += cut;
 	*p++ = 4 << 3;			/* field 4, varint */
-	do {
-		*p++ = (uint8_t)(seq & 0x7f) | (seq > 0x7f ? 0x80 : 0);
-		seq >>= 7;
-	} while (seq != 0);
+	p += varint_put(p, seq);
 	memcpy(p, bytes + cut, len - cut);
 	return (size_t)(p - out) + len - cut;
 }

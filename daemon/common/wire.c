@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "msosync/error.h"
+#include "varint.h"
 #include "wire.h"
 
 /* Protobuf wire types and keys. */
@@ -27,30 +28,12 @@
 #define RECORD_HASH	2
 #define RECORD_EVENT	3
 
-static size_t
-varint_len(uint64_t v)
-{
-	size_t	n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
 static void
 put_varint(struct buf *b, uint64_t v)
 {
 	uint8_t	t[10];
-	size_t	n = 0;
 
-	while (v >= 0x80) {
-		t[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	t[n++] = (uint8_t)v;
-	buf_append(b, t, n);
+	buf_append(b, t, varint_put(t, v));
 }
 
 static void

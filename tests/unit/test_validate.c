@@ -23,6 +23,7 @@
 #include "events.pb-c.h"
 #include "msosync/error.h"
 #include "validate.h"
+#include "varint.h"
 #include "xmalloc.h"
 
 #define NOW		1795262400000LL	/* 2026-11-21T12:00:00Z */
@@ -856,20 +857,6 @@ test_walk(void **state)
 	expect(ev, NULL);
 }
 
-/* Append a varint to 'p'; returns the bytes written. */
-static size_t
-varint(uint8_t *p, uint64_t v)
-{
-	size_t	n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
-
 /* Events that arrive as protobuf over ipc carry what JSON cannot. */
 static void
 test_unknown_fields(void **state)
@@ -892,8 +879,8 @@ test_unknown_fields(void **state)
 	ev = mk_sale();
 	n = msosync__event__pack(ev, buf);
 	free_ev(ev);
-	n += varint(buf + n, (99 << 3) | 0);
-	n += varint(buf + n, 1);
+	n += varint_put(buf + n, (99 << 3) | 0);
+	n += varint_put(buf + n, 1);
 	ev = msosync__event__unpack(NULL, n, buf);
 	assert_non_null(ev);
 	expect(ev, "event: unknown field 99");
@@ -901,8 +888,8 @@ test_unknown_fields(void **state)
 	/* Inside the sale: an envelope without body, then field 16 by hand. */
 	ev = mk_sale();
 	bn = msosync__sale__pack(ev->sale, body);
-	bn += varint(body + bn, (42 << 3) | 2);
-	bn += varint(body + bn, 3);
+	bn += varint_put(body + bn, (42 << 3) | 2);
+	bn += varint_put(body + bn, 3);
 	memcpy(body + bn, "dob", 3);
 	bn += 3;
 	protobuf_c_message_free_unpacked(&ev->sale->base, NULL);
@@ -910,8 +897,8 @@ test_unknown_fields(void **state)
 	ev->body_case = MSOSYNC__EVENT__BODY__NOT_SET;
 	n = msosync__event__pack(ev, buf);
 	free_ev(ev);
-	n += varint(buf + n, (16 << 3) | 2);
-	n += varint(buf + n, bn);
+	n += varint_put(buf + n, (16 << 3) | 2);
+	n += varint_put(buf + n, bn);
 	memcpy(buf + n, body, bn);
 	n += bn;
 	ev = msosync__event__unpack(NULL, n, buf);
