@@ -82,6 +82,7 @@ struct ingest {
 static void	on_commit(evutil_socket_t, short, void *);
 static void	commit_run(struct workq_job *);
 static void	committed(struct workq_job *);
+static struct ingest_req	*commit_start(struct ingest *, int *, size_t *);
 static void	finish(struct ingest_req *, int);
 
 static uint64_t
@@ -935,8 +936,9 @@ committed(struct workq_job *job)
 {
 	struct ingest		*in = (struct ingest *)((char *)job -
 				    offsetof(struct ingest, commit_job));
-	struct ingest_req	*reqs = in->flight;
-	int			 rc;
+	struct ingest_req	*reqs = in->flight, *next;
+	size_t			 n, next_npend;
+	int			 rc, next_rc;
 
 	if ((rc = journal_append_finish(in->journal, &in->op)) ==
 	    JOURNAL_AGAIN) {
@@ -944,29 +946,37 @@ committed(struct workq_job *job)
 		return;
 	}
 	in->flight = NULL;
-	answer(in, reqs, rc, in->op.n);
-	if (in->head)
-		event_active(in->commit_ev, 0, 0);
+	n = in->op.n;
+	/*
+	 * The next commit first: the writer idles until it starts, and what
+	 * it holds has waited longest. Then the answers, in order.
+	 */
+	next = commit_start(in, &next_rc, &next_npend);
+	answer(in, reqs, rc, n);
+	if (next != NULL)
+		answer(in, next, next_rc, next_npend);
 }
 
 /*
  * Resolve what is queued against the journal, and hand the new events to
  * the writer thread: the loop goes on reading and checking requests while
  * the transaction and its fsync run. One commit is in flight at a time;
- * whatever arrives meanwhile goes into the next.
+ * whatever arrives meanwhile goes into the next. Returns the requests
+ * when they are finished here (nothing new to journal, or a failure), for
+ * the caller to answer with *rc and *npend; NULL when they are in flight,
+ * or nothing was queued.
  */
-static void
-on_commit(evutil_socket_t fd, short what, void *arg)
+static struct ingest_req *
+commit_start(struct ingest *in, int *rcp, size_t *npendp)
 {
-	struct ingest		*in = arg;
 	struct ingest_req	*reqs = in->head, *req;
 	size_t			 nev = 0, nvoid = 0, nfind, npend = 0, k;
 	int			 rc = 0;
 
-	(void)fd;
-	(void)what;
+	*rcp = 0;
+	*npendp = 0;
 	if (in->flight != NULL || reqs == NULL)
-		return;		/* committed() starts the next one */
+		return NULL;	/* committed() starts the next one */
 	in->head = in->tail = NULL;
 	for (req = reqs; req; req = req->next)
 		for (size_t i = 0; i < req->nevents; i++) {
@@ -1009,9 +1019,25 @@ on_commit(evutil_socket_t fd, short what, void *arg)
 		if (rc == 0) {
 			in->flight = reqs;
 			workq_push(in->writer, &in->commit_job);
-			return;
+			return NULL;
 		}
 	}
 done:
-	answer(in, reqs, rc, npend);
+	*rcp = rc;
+	*npendp = npend;
+	return reqs;
+}
+
+static void
+on_commit(evutil_socket_t fd, short what, void *arg)
+{
+	struct ingest		*in = arg;
+	struct ingest_req	*reqs;
+	size_t			 npend;
+	int			 rc;
+
+	(void)fd;
+	(void)what;
+	if ((reqs = commit_start(in, &rc, &npend)) != NULL)
+		answer(in, reqs, rc, npend);
 }
