@@ -16,6 +16,9 @@
  * full, 500 storage failure. A frame over max_msg_bytes is refused by
  * libzmq itself (ZMQ_MAXMSGSIZE), which drops the connection: the client
  * sees no answer. A reply whose client has gone is dropped and counted.
+ * A reply carries its request's request_id (0 for a body that is not a
+ * SubmitRequest), so a client may keep several requests in flight; they
+ * are answered in the order their commits finish.
  *
  * Loop thread only.
  */
