@@ -18,8 +18,11 @@ if ! command -v valgrind >/dev/null; then
 	echo "SKIP: valgrind is not installed (deploy/install-deps.sh installs it)"
 	exit 0
 fi
-if ldd "$AGENT" | grep -Eq 'lib(clang_rt\.)?asan' ||
-    nm -D "$AGENT" 2>/dev/null | grep -q ' __asan_init'; then
+# Read whole, not piped into grep -q: under pipefail, grep leaving early
+# makes the writer die of SIGPIPE and the test look like "no ASan".
+libs=$(ldd "$AGENT" 2>/dev/null || true)
+syms=$(nm -D "$AGENT" 2>/dev/null || true)
+if [[ $libs =~ lib(clang_rt\.)?asan || $syms == *" __asan_init"* ]]; then
 	echo "SKIP: $AGENT is built with AddressSanitizer; valgrind cannot run it"
 	exit 0
 fi
