@@ -1,11 +1,14 @@
 /*
  * Ingest: request -> validate -> stamp -> group commit -> answer.
  *
- * A request is validated and stamped when it is submitted, then queued.
- * The commit event runs at low priority, so it fires once per loop
- * iteration after every ready HTTP and ipc callback has queued its
- * request: all of them go into one journal transaction (one fsync), and
- * only then is any of them answered (DESIGN §4.1).
+ * A request is validated and stamped when it is submitted (on the loop, or
+ * in slices on the workers when it is large), then queued. When no commit
+ * is in flight, the commit event (low priority, so after every ready HTTP
+ * and ipc callback has queued its request) resolves the queue and hands it
+ * to the writer thread: one journal transaction, one fsync. Requests that
+ * arrive meanwhile are checked and queued, and go into the next commit,
+ * started as soon as this one is done. Only after its commit is a request
+ * answered (DESIGN §4.1).
  *
  * Within a commit, requests are resolved in arrival order. Each event is a
  * duplicate (its event_id is in the journal or earlier in this commit:

@@ -1,10 +1,10 @@
 /*
  * Ingest: the agent's one path from a client's request to the journal.
  * HTTP and ipc both hand it requests; it validates and stamps each event,
- * then queues the request for the next group commit. A commit runs once per
- * event-loop iteration, after every ready I/O callback (a low-priority
- * event), so everything that arrived together goes into one durable
- * journal transaction; only after the commit is each request answered.
+ * then queues the request for the next group commit. Everything queued
+ * while the last commit ran goes into one durable journal transaction,
+ * written by a thread of its own; only after the commit is each request
+ * answered.
  *
  * All or nothing per request: any invalid event fails the whole request
  * with per-event reasons, and nothing of it is journaled. Duplicates (an
@@ -12,7 +12,8 @@
  * seq and journal nothing new. A void must name an event the site holds
  * that is not a void and was not voided before.
  *
- * Runs on the agent's event-loop thread only.
+ * Called from the agent's event-loop thread only; its workers and its
+ * journal writer hand their results back to that thread.
  */
 #ifndef MSOSYNC_INGEST_H
 #define MSOSYNC_INGEST_H
