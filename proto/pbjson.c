@@ -2061,6 +2061,30 @@ fail:
 }
 
 int
+pbjson_decode_prefix(const ProtobufCMessageDescriptor *desc, const char *text,
+    size_t len, ProtobufCAllocator *alloc, ProtobufCMessage **out,
+    size_t *used)
+{
+	struct dec		 d = { .prefix = "", .line = 1,
+				    .alloc = alloc };
+	ProtobufCMessage	*m;
+
+	*out = NULL;
+	d.text = d.p = (const unsigned char *)text;
+	d.end = d.text + len;
+	if (!at(&d, '{'))
+		return MSOSYNC_EINVAL;
+	m = new_message(&d, desc);
+	if (dec_message(&d, desc, m) != 0) {
+		protobuf_c_message_free_unpacked(m, alloc);
+		return MSOSYNC_EINVAL;
+	}
+	*used = (size_t)(d.p - d.text);
+	*out = m;
+	return 0;
+}
+
+int
 pbjson_peek_string(const char *text, size_t len, const char *key, char *out,
     size_t size)
 {

@@ -63,6 +63,16 @@ int	pbjson_decode_text(const ProtobufCMessageDescriptor *desc,
 	    const char *text, size_t len, ProtobufCAllocator *alloc,
 	    ProtobufCMessage **out, char *err, size_t errlen);
 
+/*
+ * The quick path for a sequence of values: decode the one object at
+ * text[0] as pbjson_decode_text would, but let text go on after it; *used
+ * gets its length. Returns 0, or MSOSYNC_EINVAL with no reason (the slow
+ * path, pbjson_scan then pbjson_decode_text, finds and words it).
+ */
+int	pbjson_decode_prefix(const ProtobufCMessageDescriptor *desc,
+	    const char *text, size_t len, ProtobufCAllocator *alloc,
+	    ProtobufCMessage **out, size_t *used);
+
 #define PBJSON_SCAN_ALL		0x1	/* only blanks may follow the value */
 #define PBJSON_SCAN_CONTAINER	0x2	/* it must be an object or an array */
 

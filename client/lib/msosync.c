@@ -207,6 +207,34 @@ add_error(struct parse *p, size_t index, const char *event_id,
 	e->message = xstrdup(msg);
 }
 
+static void
+add_event(struct parse *p, ProtobufCMessage *m)
+{
+	if (p->nev == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->ev = xrealloc(p->ev, p->cap * sizeof(*p->ev));
+	}
+	p->ev[p->nev++] = (Msosync__Event *)m;
+}
+
+/* A good event read once; anything else is left to on_value's words. */
+static int
+take_value(void *arg, size_t index, const char *text, size_t len,
+    size_t *used)
+{
+	struct parse		*p = arg;
+	ProtobufCMessage	*m;
+
+	if (index >= MSOSYNC_MAX_EVENTS)
+		return MSOSYNC_ETOOBIG;
+	if (pbjson_decode_prefix(&msosync__event__descriptor, text, len,
+	    p->alloc, &m, used) != 0)
+		return 0;
+	if (p->nerr == 0)
+		add_event(p, m);
+	return 1;
+}
+
 /* As the agent's ingest_req_add_json, so both answer in the same words. */
 static int
 on_value(void *arg, size_t index, const char *value, size_t vlen,
@@ -229,13 +257,8 @@ on_value(void *arg, size_t index, const char *value, size_t vlen,
 		    id, sizeof(id)) == 0 ? id : NULL, err);
 		return 0;
 	}
-	if (p->nerr > 0)
-		return 0;	/* refused: only its errors matter now */
-	if (p->nev == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 16;
-		p->ev = xrealloc(p->ev, p->cap * sizeof(*p->ev));
-	}
-	p->ev[p->nev++] = (Msosync__Event *)m;
+	if (p->nerr == 0)	/* else refused: only its errors matter now */
+		add_event(p, m);
 	return 0;
 }
 
@@ -480,7 +503,7 @@ msosync_send_json(struct msosync_client *c, const char *json, size_t len,
 	pd.ticket = c->last_ticket + 1;
 	p.alloc = &c->alloc;
 	arena_reset(&c->arena);
-	rc = ndjson_each(json, len, on_value, &p);
+	rc = ndjson_each_taking(json, len, take_value, on_value, &p);
 	if (rc == MSOSYNC_ETOOBIG || p.nerr > 0)
 		pd.local = local_reply(&p, rc == MSOSYNC_ETOOBIG);
 	else {

@@ -113,16 +113,25 @@ count_lines(const char *text, size_t to, struct lines *l)
 }
 
 static int
-each_in_sequence(const char *text, size_t len, size_t pos, ndjson_fn fn,
-    void *arg)
+each_in_sequence(const char *text, size_t len, size_t pos,
+    ndjson_take_fn take, ndjson_fn fn, void *arg)
 {
 	struct lines	 l = { .line = 1 };
 	char		 err[PBJSON_ERR_MAX];
 	const char	*nl;
-	size_t		 end, index = 0;
+	size_t		 end, index = 0, used;
 	int		 rc;
 
 	for (; pos < len; pos = skip_blank(text, len, pos), index++) {
+		if (take != NULL && text[pos] == '{') {
+			if ((rc = take(arg, index, text + pos, len - pos,
+			    &used)) < 0)
+				return rc;
+			if (rc == 1) {
+				pos += used;
+				continue;
+			}
+		}
 		end = pos;
 		if (pbjson_scan(text, len, &end, 1, PBJSON_SCAN_CONTAINER,
 		    NULL, 0) != 0) {
@@ -149,7 +158,8 @@ each_in_sequence(const char *text, size_t len, size_t pos, ndjson_fn fn,
 }
 
 int
-ndjson_each(const char *text, size_t len, ndjson_fn fn, void *arg)
+ndjson_each_taking(const char *text, size_t len, ndjson_take_fn take,
+    ndjson_fn fn, void *arg)
 {
 	size_t	pos = skip_blank(text, len, 0);
 
@@ -157,5 +167,11 @@ ndjson_each(const char *text, size_t len, ndjson_fn fn, void *arg)
 		return 0;
 	if (text[pos] == '[')
 		return each_in_array(text, len, pos, fn, arg);
-	return each_in_sequence(text, len, pos, fn, arg);
+	return each_in_sequence(text, len, pos, take, fn, arg);
+}
+
+int
+ndjson_each(const char *text, size_t len, ndjson_fn fn, void *arg)
+{
+	return ndjson_each_taking(text, len, NULL, fn, arg);
 }

@@ -46,4 +46,17 @@ typedef int (*ndjson_fn)(void *arg, size_t index, const char *value,
  */
 int	ndjson_each(const char *text, size_t len, ndjson_fn fn, void *arg);
 
+/*
+ * As ndjson_each, but each value of a sequence (not of an array) that
+ * starts with '{' is first offered to 'take' (the rest of the text from
+ * it): 'take' returns 1 when it took a value of *used bytes (a strict JSON
+ * object: fn is not called for it), 0 to leave it to the walk (checked,
+ * then handed to fn), or a negative value to stop the walk with it. Lets
+ * a decoder read a good value once rather than after a check.
+ */
+typedef int (*ndjson_take_fn)(void *arg, size_t index, const char *text,
+    size_t len, size_t *used);
+int	ndjson_each_taking(const char *text, size_t len, ndjson_take_fn take,
+	    ndjson_fn fn, void *arg);
+
 #endif

@@ -13,7 +13,9 @@
  *     and encodes byte for byte as ev did (pbjson.h: the encoding is
  *     canonical); a valid event still validates after it;
  *   - after validate_stamp (what the agent journals), the same holds for
- *     the JSON and for the protobuf bytes: unpack(pack(ev)) encodes as ev.
+ *     the JSON and for the protobuf bytes: unpack(pack(ev)) encodes as ev;
+ *   - an object pbjson_decode_prefix takes (libmsosync's quick path) is
+ *     one pbjson_scan passes, of the same length, decoding alone the same.
  * Anything ASan or UBSan sees on the way is a finding too.
  */
 #include <stddef.h>
@@ -193,6 +195,43 @@ whole_text(const char *text, size_t len)
 		    "JSON: %s", err);
 }
 
+/*
+ * libmsosync's quick path: an object pbjson_decode_prefix takes must be
+ * one pbjson_scan passes, ending where the decoder stopped, and it must
+ * decode alone to the same event.
+ */
+static void
+prefix(const char *text, size_t len)
+{
+	ProtobufCMessage	*m = NULL, *again = NULL;
+	struct buf		 a = { 0 }, b = { 0 };
+	size_t			 used = 0, end = 0;
+
+	if (pbjson_decode_prefix(&msosync__event__descriptor, text, len, NULL,
+	    &m, &used) != 0) {
+		if (m != NULL)
+			fuzz_fail("pbjson_decode_prefix failed with a message");
+		return;
+	}
+	if (pbjson_scan(text, len, &end, 1, PBJSON_SCAN_CONTAINER, NULL, 0)
+	    != 0 || end != used)
+		fuzz_fail("the decoder took %zu bytes as an object, "
+		    "pbjson_scan %zu", used, end);
+	if (pbjson_decode_text(&msosync__event__descriptor, text, used, NULL,
+	    &again, NULL, 0) != 0)
+		fuzz_fail("an object the prefix decoder took does not decode "
+		    "alone");
+	pbjson_encode(m, &a);
+	pbjson_encode(again, &b);
+	if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+		fuzz_fail("the prefix decoder read another event:\n  %s\n  %s",
+		    a.data, b.data);
+	protobuf_c_message_free_unpacked(m, NULL);
+	protobuf_c_message_free_unpacked(again, NULL);
+	buf_free(&a);
+	buf_free(&b);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -209,5 +248,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	(void)ndjson_each((const char *)data, size, on_value, NULL);
 	whole_text((const char *)data, size);
+	prefix((const char *)data, size);
 	return 0;
 }

@@ -4,8 +4,9 @@
  * trailing garbage in both modes, empty input, early stop by the callback,
  * the strictness of the splitting scan (every value it hands out is JSON
  * that pbjson_decode_text reads; every fault is named with its line and
- * column in the whole body). Each value is recorded as the exact text
- * handed over.
+ * column in the whole body), and the quick path of ndjson_each_taking
+ * giving what the walk alone gives. Each value is recorded as the exact
+ * text handed over.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -451,6 +452,92 @@ test_values_decode(void **state)
 	}
 }
 
+struct taking {
+	struct record	 r;
+	size_t		 taken;
+};
+
+/* Take what decodes as an event, recorded as the walk would have. */
+static int
+take_event(void *arg, size_t index, const char *text, size_t len,
+    size_t *used)
+{
+	struct taking		*tk = arg;
+	ProtobufCMessage	*m;
+	struct call		*c;
+
+	if (pbjson_decode_prefix(&msosync__event__descriptor, text, len, NULL,
+	    &m, used) != 0)
+		return 0;
+	protobuf_c_message_free_unpacked(m, NULL);
+	assert_true(tk->r.n < MAXCALLS);
+	c = &tk->r.calls[tk->r.n++];
+	c->index = index;
+	c->json = strndup(text, *used);
+	c->error = NULL;
+	tk->taken++;
+	return 1;
+}
+
+/*
+ * Offering each object to a decoder first changes nothing: the same
+ * values, at the same indexes, with the same texts, and the same errors,
+ * as the walk alone gives, good events taken on the quick path.
+ */
+static void
+test_taking_matches(void **state)
+{
+#define GOOD(id)	"{\"event_id\":\"" id "\",\"void\":{\"reason\":\"x\"}}"
+	static const struct {
+		const char	*text;
+		size_t		 taken;
+	} cases[] = {
+		{ GOOD("a") "\n" GOOD("b") "\n", 2 },
+		{ GOOD("a") "\n{\"event_id\":\"b\",\"sale\":{\"color\":1}}\n"
+		    GOOD("c"), 2 },
+		{ GOOD("a") "\n{\"event_id\":\"c\",\n" GOOD("d") "\n", 2 },
+		{ GOOD("a") GOOD("b") "  " GOOD("c"), 3 },
+		{ "  " GOOD("a") "  x\n" GOOD("b"), 2 },
+		{ "[" GOOD("a") "," GOOD("b") "]", 0 },
+		{ "{\"event_id\":\"d\",\"event_id\":\"d\"}\n" GOOD("e"), 1 },
+		/* an event without a body decodes to no event: the walk's */
+		{ GOOD("a") "\n[1]\n{\"event_id\":\"x\"}tail\n", 1 },
+		{ "{\"event_id\":\"a\",\"void\":{\"reason\":\"\\ud800\"}}\n"
+		    GOOD("b"), 1 },
+	};
+#undef GOOD
+	(void)state;
+	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
+		struct record	want;
+		struct taking	got;
+		const char	*text = cases[t].text;
+
+		memset(&got, 0, sizeof(got));
+		assert_int_equal(run(text, &want), 0);
+		assert_int_equal(ndjson_each_taking(text, strlen(text),
+		    take_event, rec, &got.r), 0);
+		if (got.taken != cases[t].taken)
+			fail_msg("case %zu: %zu taken", t, got.taken);
+		assert_int_equal(got.r.n, want.n);
+		for (size_t i = 0; i < want.n; i++) {
+			const struct call *w = &want.calls[i];
+			const struct call *g = &got.r.calls[i];
+
+			assert_int_equal(g->index, w->index);
+			if (w->json == NULL)
+				assert_null(g->json);
+			else
+				assert_string_equal(g->json, w->json);
+			if (w->error == NULL)
+				assert_null(g->error);
+			else
+				assert_string_equal(g->error, w->error);
+		}
+		record_free(&want);
+		record_free(&got.r);
+	}
+}
+
 struct tally {
 	size_t	values, errors;
 	char	last_error[PBJSON_ERR_MAX];
@@ -585,6 +672,7 @@ main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_resume_after_newline),
 		cmocka_unit_test(test_values_decode),
+		cmocka_unit_test(test_taking_matches),
 		cmocka_unit_test(test_many_bad_lines),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_stop),
