@@ -33,6 +33,7 @@
 #include "msosync/msosync.h"
 #include "ndjson.h"
 #include "pbjson.h"
+#include "varint.h"
 #include "xmalloc.h"
 
 /*
@@ -443,24 +444,51 @@ local_reply(struct parse *p, int too_many)
 	return r;
 }
 
+/*
+ * The SubmitRequest's bytes, as msosync__submit_request__pack writes them
+ * (fields in number order: each event behind its length, then the
+ * request_id), but with each event sized once: protobuf-c sizes every
+ * event twice, once for the request and once for its length.
+ */
+static size_t
+pack_request(struct arena *a, const struct parse *p, uint64_t ticket,
+    uint8_t **out)
+{
+	size_t	*sz = arena_alloc(a, (p->nev + 1) * sizeof(*sz));
+	size_t	 total = 0;
+	uint8_t	*o;
+
+	for (size_t i = 0; i < p->nev; i++) {
+		sz[i] = msosync__event__get_packed_size(p->ev[i]);
+		total += 1 + varint_len(sz[i]) + sz[i];
+	}
+	if (ticket != 0)
+		total += 1 + varint_len(ticket);
+	*out = o = arena_alloc(a, total ? total : 1);
+	for (size_t i = 0; i < p->nev; i++) {
+		*o++ = 1 << 3 | 2;		/* events: field 1, bytes */
+		o += varint_put(o, sz[i]);
+		o += msosync__event__pack(p->ev[i], o);
+	}
+	if (ticket != 0) {
+		*o++ = 2 << 3;			/* request_id: field 2 */
+		o += varint_put(o, ticket);
+	}
+	return total;
+}
+
 /* Pack the request and send it as [empty][request] before the deadline. */
 static int
 send_request(struct msosync_client *c, const struct parse *p,
     uint64_t ticket, int64_t deadline)
 {
-	Msosync__SubmitRequest	 req = MSOSYNC__SUBMIT_REQUEST__INIT;
-	uint8_t			*data;
-	size_t			 len;
-	int			 rc;
+	uint8_t	*data;
+	size_t	 len;
+	int	 rc;
 
 	if (c->sock == NULL && (rc = open_sock(c)) != 0)
 		return rc;
-	req.n_events = p->nev;
-	req.events = p->ev;
-	req.request_id = ticket;
-	len = msosync__submit_request__get_packed_size(&req);
-	data = arena_alloc(&c->arena, len);
-	msosync__submit_request__pack(&req, data);
+	len = pack_request(&c->arena, p, ticket, &data);
 	if ((rc = wait_for(c, ZMQ_POLLOUT, deadline)) == 0 &&
 	    (rc = send_part(c->sock, "", 0, ZMQ_SNDMORE)) == 0)
 		rc = send_part(c->sock, data, len, 0);

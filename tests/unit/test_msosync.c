@@ -66,6 +66,7 @@ struct fake {
 	size_t		 nevents[MAXSTEPS];
 	uint64_t	 request_id[MAXSTEPS];
 	int		 reverse;	/* read every request, then answer */
+	int		 repacked_differs;
 };
 
 
@@ -113,6 +114,18 @@ fake_read(struct fake *fk, size_t s)
 	memcpy(fk->id[s], zmq_msg_data(&part[0]), fk->idlen[s]);
 	req = msosync__submit_request__unpack(NULL,
 	    zmq_msg_size(&part[n - 1]), zmq_msg_data(&part[n - 1]));
+	/* libmsosync packs requests by hand: as protobuf-c would, exactly */
+	if (req != NULL) {
+		size_t	 len = msosync__submit_request__get_packed_size(req);
+		uint8_t	*again = malloc(len ? len : 1);
+
+		if (again == NULL ||
+		    msosync__submit_request__pack(req, again) != len ||
+		    len != zmq_msg_size(&part[n - 1]) ||
+		    memcmp(again, zmq_msg_data(&part[n - 1]), len) != 0)
+			fk->repacked_differs++;
+		free(again);
+	}
 	for (size_t i = 0; i < n; i++)
 		zmq_msg_close(&part[i]);
 	if (req == NULL || req->n_events > 16) {
@@ -226,6 +239,7 @@ fake_join(struct fake *fk)
 {
 	pthread_join(fk->thread, NULL);
 	assert_int_equal(fk->served, fk->nsteps);
+	assert_int_equal(fk->repacked_differs, 0);
 }
 
 static int
