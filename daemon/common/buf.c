@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "varint.h"
 #include "xmalloc.h"
 
 void
@@ -71,6 +72,14 @@ buf_put_u64(struct buf *b, uint64_t v)
 		*--p = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
 	buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
+buf_put_varint(struct buf *b, uint64_t v)
+{
+	uint8_t	t[10];
+
+	buf_append(b, t, varint_put(t, v));
 }
 
 void

@@ -22,6 +22,8 @@ void	buf_printf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Append v in decimal, without printf (hot reply paths). */
 void	buf_put_u64(struct buf *b, uint64_t v);
+/* Append v as a protobuf varint (varint.h). */
+void	buf_put_varint(struct buf *b, uint64_t v);
 /* Append 's' (n bytes) as a JSON string literal, quotes included. */
 void	buf_json_string(struct buf *b, const char *s, size_t n);
 void	buf_reset(struct buf *b);	/* len = 0, keeps the memory */

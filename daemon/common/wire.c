@@ -29,14 +29,6 @@
 #define RECORD_EVENT	3
 
 static void
-put_varint(struct buf *b, uint64_t v)
-{
-	uint8_t	t[10];
-
-	buf_append(b, t, varint_put(t, v));
-}
-
-static void
 put_key(struct buf *b, uint8_t key)
 {
 	buf_append(b, &key, 1);
@@ -294,17 +286,17 @@ wire_batch_add(struct wire_batch *b, uint64_t seq, const uint8_t *hash,
 	assert(seq == b->first_seq + b->n);
 	buf_reserve(&b->body, 2 + 10 + record_body_len(seq, len));
 	put_key(&b->body, KEY(BATCH_RECORDS, WT_LEN));
-	put_varint(&b->body, record_body_len(seq, len));
+	buf_put_varint(&b->body, record_body_len(seq, len));
 	if (seq != 0) {
 		put_key(&b->body, KEY(RECORD_SEQ, WT_VARINT));
-		put_varint(&b->body, seq);
+		buf_put_varint(&b->body, seq);
 	}
 	put_key(&b->body, KEY(RECORD_HASH, WT_LEN));
-	put_varint(&b->body, WIRE_HASH_LEN);
+	buf_put_varint(&b->body, WIRE_HASH_LEN);
 	buf_append(&b->body, hash, WIRE_HASH_LEN);
 	if (len != 0) {
 		put_key(&b->body, KEY(RECORD_EVENT, WT_LEN));
-		put_varint(&b->body, len);
+		buf_put_varint(&b->body, len);
 		buf_append(&b->body, event, len);
 	}
 	b->n++;
@@ -331,10 +323,10 @@ wire_batch_finish(const struct wire_batch *b, struct buf *frame)
 	buf_reset(frame);
 	buf_reserve(frame, frame_len(b->first_seq, b->body.len));
 	put_key(frame, KEY(FRAME_BATCH, WT_LEN));
-	put_varint(frame, batch_body_len(b->first_seq, b->body.len));
+	buf_put_varint(frame, batch_body_len(b->first_seq, b->body.len));
 	if (b->first_seq != 0) {
 		put_key(frame, KEY(BATCH_FIRST, WT_VARINT));
-		put_varint(frame, b->first_seq);
+		buf_put_varint(frame, b->first_seq);
 	}
 	if (b->body.len > 0)
 		buf_append(frame, b->body.data, b->body.len);

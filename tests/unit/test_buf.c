@@ -1,7 +1,7 @@
 /*
  * Tests for buf.c: appends keep the buffer NUL-terminated and grow it as
- * needed; decimal and JSON-string encodings match what printf and a JSON
- * parser expect, byte for byte.
+ * needed; decimal, varint and JSON-string encodings match what printf,
+ * protobuf and a JSON parser expect, byte for byte.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "varint.h"
 
 static void
 test_put_u64(void **state)
@@ -32,6 +33,35 @@ test_put_u64(void **state)
 	    "0,7,10,99,100,4294967296,18446744073709551615,");
 	buf_free(&b);
 	buf_free(&want);
+}
+
+/* Varints as protobuf writes them: 7 bits a byte, low first. */
+static void
+test_put_varint(void **state)
+{
+	static const struct {
+		uint64_t	v;
+		size_t		n;
+		uint8_t		bytes[10];
+	} cases[] = {
+		{ 0, 1, { 0x00 } },
+		{ 127, 1, { 0x7f } },
+		{ 128, 2, { 0x80, 0x01 } },
+		{ 300, 2, { 0xac, 0x02 } },
+		{ UINT64_MAX, 10, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		    0xff, 0xff, 0x01 } },
+	};
+	struct buf	b = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&b);
+		buf_put_varint(&b, cases[i].v);
+		assert_int_equal(b.len, cases[i].n);
+		assert_int_equal(varint_len(cases[i].v), cases[i].n);
+		assert_memory_equal(b.data, cases[i].bytes, cases[i].n);
+	}
+	buf_free(&b);
 }
 
 static void
@@ -80,6 +110,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_u64),
+		cmocka_unit_test(test_put_varint),
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_growth),
 	};

@@ -329,14 +329,23 @@ raw_exchange(void *s, const void *const *data, const size_t *len, size_t n,
 	return got;
 }
 
+/* The reply, whose bytes must be protobuf-c's (the OK ones are hand-made). */
 static Msosync__SubmitReply *
 unpack_reply(zmq_msg_t *m)
 {
 	Msosync__SubmitReply	*rep;
+	uint8_t			*again;
+	size_t			 len;
 
 	rep = msosync__submit_reply__unpack(NULL, zmq_msg_size(m),
 	    zmq_msg_data(m));
 	assert_non_null(rep);
+	len = msosync__submit_reply__get_packed_size(rep);
+	assert_int_equal(len, zmq_msg_size(m));
+	assert_non_null(again = malloc(len ? len : 1));
+	assert_int_equal(msosync__submit_reply__pack(rep, again), len);
+	assert_memory_equal(again, zmq_msg_data(m), len);
+	free(again);
 	return rep;
 }
 
