@@ -34,6 +34,7 @@
 #   BENCH_WINDOW=8             ipc requests in flight per client (s1, s2)
 #   BENCH_SCENARIOS="1 2 3 4 5"
 #   BENCH_OUT=DIR              default build/bench/<time>
+#   BENCH_PERF_HZ=499          perf's sampling frequency
 #   BENCH_PERF=1               perf record -g the agent and hub of scenarios
 #                              1-3 into DIR/perf, with a summary per run
 #                              (needs perf; the figures then include its cost)
@@ -157,7 +158,7 @@ run_driver() {
 perf_start() {
 	[ "${BENCH_PERF:-0}" = 1 ] || return 0
 	mkdir -p "$OUT/perf"
-	perf record --call-graph dwarf,16384 -F 499 -o "$OUT/perf/$2.data" -p "$1" >/dev/null 2>&1 &
+	perf record --call-graph dwarf,16384 -F "${BENCH_PERF_HZ:-499}" -o "$OUT/perf/$2.data" -p "$1" >/dev/null 2>&1 &
 	PERF_PID=$!
 	sleep 0.2
 }
