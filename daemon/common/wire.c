@@ -125,6 +125,25 @@ fail:
 	return MSOSYNC_EPROTO;
 }
 
+int
+wire_peek_kind(const void *data, size_t len)
+{
+	const uint8_t	*p = data;
+	uint64_t	 tag = 0;
+
+	/* a kind's tag is one or two bytes: field 1-6, wire type 2 */
+	for (size_t i = 0; i < len && i < 2; i++) {
+		tag |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			if ((tag & 7) != WT_LEN || (tag >> 3) < 1 ||
+			    (tag >> 3) > MSOSYNC__FRAME__KIND_REJECT)
+				return 0;
+			return (int)(tag >> 3);
+		}
+	}
+	return 0;
+}
+
 void
 wire_frame_free(Msosync__Frame **f)
 {

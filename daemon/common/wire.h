@@ -57,6 +57,14 @@ int	wire_decode(const void *data, size_t len, size_t max,
 void	wire_frame_free(Msosync__Frame **f);	/* NULL-safe; *f = NULL */
 
 /*
+ * Which kind a packed Frame says it is (MSOSYNC__FRAME__KIND_BATCH, ...)
+ * from its first field alone, without decoding it: 0 when that is not a
+ * kind. Lets the hub turn away a batch of no session unread; anything it
+ * does read still goes through wire_decode.
+ */
+int	wire_peek_kind(const void *data, size_t len);
+
+/*
  * Encoders: each replaces the content of 'b' with one packed Frame.
  * Hashes are WIRE_HASH_LEN bytes, NULL for none (an empty journal or
  * an empty hub mark); epoch is WIRE_EPOCH_LEN bytes. 'agent_version' and

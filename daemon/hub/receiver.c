@@ -201,6 +201,15 @@ is_current(const struct session *s, const uint8_t *rid, size_t rid_len)
 	return s && s->rid_len == rid_len && memcmp(s->rid, rid, rid_len) == 0;
 }
 
+/* A frame that needs a session, from a peer without one: hello first. */
+static void
+no_session(struct receiver *r, const struct session *s, const uint8_t *rid,
+    size_t rid_len)
+{
+	reject(r, rid, rid_len, MSOSYNC__REJECT__CODE__GAP,
+	    "no session: send hello", s->acked_seq, s->site_id);
+}
+
 static void
 on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 {
@@ -235,6 +244,17 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 		    "this site's key was revoked", 0, (uint32_t)site);
 		return;
 	}
+	s = session_get(r, (uint32_t)site);
+	if (wire_peek_kind(zmq_msg_data(&m->part[1]),
+	    zmq_msg_size(&m->part[1])) == MSOSYNC__FRAME__KIND_BATCH &&
+	    !is_current(s, rid, rid_len)) {
+		/*
+		 * An agent that lost its session (a hub restart) sends what
+		 * it had queued: turn it away unread, it is a megabyte each.
+		 */
+		no_session(r, s, rid, rid_len);
+		return;
+	}
 	rc = wire_decode(zmq_msg_data(&m->part[1]), zmq_msg_size(&m->part[1]),
 	    WIRE_MAX_FRAME, &r->pb, &f);
 	if (rc != 0) {
@@ -253,9 +273,7 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 		if (!is_current(s, rid, rid_len)) {
 			/* e.g. after a hub restart: make the agent say hello
 			 * now rather than when its ack timeout runs out */
-			reject(r, rid, rid_len, MSOSYNC__REJECT__CODE__GAP,
-			    "no session: send hello", s->acked_seq,
-			    (uint32_t)site);
+			no_session(r, s, rid, rid_len);
 			break;
 		}
 		s->head_seq = f->heartbeat->head_seq;
@@ -267,9 +285,7 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 	case MSOSYNC__FRAME__KIND_BATCH:
 		if (!is_current(s, rid, rid_len)) {
 			/* after a hub restart or from a replaced session */
-			reject(r, rid, rid_len, MSOSYNC__REJECT__CODE__GAP,
-			    "no session: send hello", s->acked_seq,
-			    (uint32_t)site);
+			no_session(r, s, rid, rid_len);
 			break;
 		}
 		if (r->nq == r->qcap) {

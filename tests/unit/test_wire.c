@@ -303,6 +303,45 @@ small_batch(struct buf *frame, uint64_t first, size_t n)
 	wire_batch_free(&wb);
 }
 
+/* The kind a frame names by its first field, without decoding it. */
+static void
+test_peek_kind(void **state)
+{
+	struct buf	 b = { 0 };
+	uint8_t		 epoch[WIRE_EPOCH_LEN] = { 1 };
+	static const uint8_t	 odd[][3] = {
+		{ 0x08, 0x01 },		/* field 1 as a varint: no kind */
+		{ 0x3a, 0x00 },		/* field 7: no kind */
+		{ 0x82, 0x01, 0x00 },	/* field 16: no kind */
+		{ 0x9a },		/* a tag cut short */
+	};
+	static const size_t	 oddlen[] = { 2, 2, 3, 1 };
+
+	(void)state;
+	wire_hello(&b, 7, epoch, 0, NULL, NULL);
+	assert_int_equal(wire_peek_kind(b.data, b.len),
+	    MSOSYNC__FRAME__KIND_HELLO);
+	wire_welcome(&b, 0, NULL, 0, 0, 0);
+	assert_int_equal(wire_peek_kind(b.data, b.len),
+	    MSOSYNC__FRAME__KIND_WELCOME);
+	small_batch(&b, 1, 3);
+	assert_int_equal(wire_peek_kind(b.data, b.len),
+	    MSOSYNC__FRAME__KIND_BATCH);
+	wire_ack(&b, 3, 4);
+	assert_int_equal(wire_peek_kind(b.data, b.len),
+	    MSOSYNC__FRAME__KIND_ACK);
+	wire_heartbeat(&b, 0, 0);
+	assert_int_equal(wire_peek_kind(b.data, b.len),
+	    MSOSYNC__FRAME__KIND_HEARTBEAT);
+	wire_reject(&b, MSOSYNC__REJECT__CODE__GAP, "x", 1);
+	assert_int_equal(wire_peek_kind(b.data, b.len),
+	    MSOSYNC__FRAME__KIND_REJECT);
+	assert_int_equal(wire_peek_kind(NULL, 0), 0);
+	for (size_t i = 0; i < sizeof(oddlen) / sizeof(oddlen[0]); i++)
+		assert_int_equal(wire_peek_kind(odd[i], oddlen[i]), 0);
+	buf_free(&b);
+}
+
 static void
 test_size_limit(void **state)
 {
@@ -617,6 +656,7 @@ main(void)
 		cmocka_unit_test(test_ack_heartbeat_reject),
 		cmocka_unit_test(test_code_names),
 		cmocka_unit_test(test_batch_matches_protobuf_c),
+		cmocka_unit_test(test_peek_kind),
 		cmocka_unit_test(test_size_limit),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_bad_hello_welcome),
