@@ -2017,6 +2017,18 @@ done:
 	return 0;
 }
 
+/* The object at d->p into *m (left for the caller to free on failure). */
+static int
+decode_object(struct dec *d, const ProtobufCMessageDescriptor *desc,
+    ProtobufCMessage **m)
+{
+	*m = NULL;
+	if (!at(d, '{'))
+		return bad(d, "expected an object");
+	*m = new_message(d, desc);
+	return dec_message(d, desc, *m);
+}
+
 int
 pbjson_decode_text(const ProtobufCMessageDescriptor *desc, const char *text,
     size_t len, ProtobufCAllocator *alloc, ProtobufCMessage **out, char *err,
@@ -2034,12 +2046,7 @@ pbjson_decode_text(const ProtobufCMessageDescriptor *desc, const char *text,
 	d.text = d.p = (const unsigned char *)text;
 	d.end = d.text + len;
 	blanks(&d);
-	if (!at(&d, '{')) {
-		rc = bad(&d, "expected an object");
-		goto fail;
-	}
-	m = new_message(&d, desc);
-	if ((rc = dec_message(&d, desc, m)) != 0)
+	if ((rc = decode_object(&d, desc, &m)) != 0)
 		goto fail;
 	blanks(&d);
 	if (d.p != d.end) {
@@ -2067,16 +2074,14 @@ pbjson_decode_prefix(const ProtobufCMessageDescriptor *desc, const char *text,
 {
 	struct dec		 d = { .prefix = "", .line = 1,
 				    .alloc = alloc };
-	ProtobufCMessage	*m;
+	ProtobufCMessage	*m = NULL;
 
 	*out = NULL;
 	d.text = d.p = (const unsigned char *)text;
 	d.end = d.text + len;
-	if (!at(&d, '{'))
-		return MSOSYNC_EINVAL;
-	m = new_message(&d, desc);
-	if (dec_message(&d, desc, m) != 0) {
-		protobuf_c_message_free_unpacked(m, alloc);
+	if (decode_object(&d, desc, &m) != 0) {
+		if (m != NULL)
+			protobuf_c_message_free_unpacked(m, alloc);
 		return MSOSYNC_EINVAL;
 	}
 	*used = (size_t)(d.p - d.text);

@@ -30,6 +30,7 @@
 #include "events.pb-c.h"
 #include "ingest.pb-c.h"
 #include "arena.h"
+#include "buf.h"
 #include "msosync/msosync.h"
 #include "ndjson.h"
 #include "pbjson.h"
@@ -499,19 +500,12 @@ send_request(struct msosync_client *c, const struct parse *p,
 static char *
 copy_ids(const struct parse *p)
 {
-	size_t	 n = 0;
-	char	*ids, *o;
+	struct buf	b = { 0 };
 
 	for (size_t i = 0; i < p->nev; i++)
-		n += strlen(p->ev[i]->event_id) + 1;
-	o = ids = xmalloc(n ? n : 1);
-	for (size_t i = 0; i < p->nev; i++) {
-		size_t	k = strlen(p->ev[i]->event_id) + 1;
-
-		memcpy(o, p->ev[i]->event_id, k);
-		o += k;
-	}
-	return ids;
+		buf_append(&b, p->ev[i]->event_id,
+		    strlen(p->ev[i]->event_id) + 1);
+	return b.data != NULL ? b.data : xstrdup("");
 }
 
 int

@@ -1371,6 +1371,27 @@ wc_load(struct store_txn *t, unsigned db, const void *key, size_t klen,
 	return 0;
 }
 
+/*
+ * The int64s stored at k: *have of them at v (0 when the key is absent).
+ * Returns 0, MSOSYNC_ECORRUPT (not a whole number of them) or as txn_rc.
+ */
+static int
+get_i64s(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+    size_t *have)
+{
+	int	rc = mdb_get(t->txn, dbi, k, v);
+
+	*have = 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return txn_rc(t, rc);
+	if (v->mv_size % 8 != 0)
+		return MSOSYNC_ECORRUPT;
+	*have = v->mv_size / 8;
+	return 0;
+}
+
 /* Turn a delta entry into a value: read the key, add the deltas. */
 static int
 wc_resolve(struct store_txn *t, struct wentry *e)
@@ -1381,13 +1402,8 @@ wc_resolve(struct store_txn *t, struct wentry *e)
 	size_t		 have = 0, m;
 	int		 rc;
 
-	rc = mdb_get(t->txn, t->s->agg[e->db], &k, &v);
-	if (rc == 0) {
-		if (v.mv_size % 8 != 0)
-			return MSOSYNC_ECORRUPT;
-		have = v.mv_size / 8;
-	} else if (rc != MDB_NOTFOUND)
-		return txn_rc(t, rc);
+	if ((rc = get_i64s(t, t->s->agg[e->db], &k, &v, &have)) != 0)
+		return rc;
 	m = have > e->len ? have : e->len;
 	p = arena_alloc(&t->wc->mem, m * 8);
 	wc_sum(p, have > 0 ? v.mv_data : NULL, have, d, e->len);
@@ -1542,13 +1558,8 @@ add_now(struct store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
 	int	 rc;
 
 	k = val(key, klen);
-	rc = mdb_get(t->txn, dbi, &k, &v);
-	if (rc == 0) {
-		if (v.mv_size % 8 != 0)
-			return MSOSYNC_ECORRUPT;
-		have = v.mv_size / 8;
-	} else if (rc != MDB_NOTFOUND)
-		return txn_rc(t, rc);
+	if ((rc = get_i64s(t, dbi, &k, &v, &have)) != 0)
+		return rc;
 	m = have > n ? have : n;
 	if (m == 0)
 		return MSOSYNC_EINVAL;
