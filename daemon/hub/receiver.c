@@ -2,9 +2,12 @@
  * Receiver: frames in, store_apply, acks out. See receiver.h.
  *
  * One drain: evzmq hands over every message ready; hellos and heartbeats
- * are answered at once, batches are queued. The apply event then runs
- * store_apply over all queued batches (one durable transaction), and only
- * after the commit does any site get its ack (DESIGN §4.3).
+ * are answered at once, batches are queued, and each goes to a worker for
+ * store_prepare (its events unpacked, its chain links hashed) while the
+ * loop applies the batches before it. The apply event then runs
+ * store_apply over the prepared head of the queue (one durable
+ * transaction), and only after the commit does any site get its ack
+ * (DESIGN §4.3).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "msosync/error.h"
 #include "receiver.h"
 #include "wire.h"
+#include "workq.h"
 #include "xmalloc.h"
 
 #define ROUTING_ID_MAX	256
@@ -34,31 +38,37 @@ struct session {
 	int64_t		 last_seen_ms;
 };
 
+/*
+ * A frame, from its decoding to its apply. A batch is queued with it; a
+ * frame of another kind is done with by the next message.
+ */
 struct queued {
-	uint32_t	 site_id;
-	uint8_t		 rid[ROUTING_ID_MAX];
-	size_t		 rid_len;
-	Msosync__Frame	*frame;
+	struct workq_job	 job;		/* store_prepare, on a worker */
+	uint32_t		 site_id;
+	uint8_t			 rid[ROUTING_ID_MAX];
+	size_t			 rid_len;
+	Msosync__Frame		*frame;
+	struct store_batch	 batch;		/* rec, ev and link */
+	int			 prepared;
+	struct receiver		*r;
+	struct arena		 arena;		/* the frame, ev and link */
+	ProtobufCAllocator	 pb;
 };
+
+#define PREPARE_WORKERS	2
 
 struct receiver {
 	struct evzmq		*ez;
 	void			*router;
 	struct event		*apply_ev;
-	/*
-	 * Frames unpack here, not with a malloc per record: queued batches
-	 * live until the apply, and the arena is reset by the apply and by
-	 * any message that finds nothing queued, so it holds at most the
-	 * queue and one frame.
-	 */
-	struct arena		 frames;
-	ProtobufCAllocator	 pb;
+	struct workq		*workers;
+	struct queued		*spare;		/* the next message decodes here */
 	struct event_base	*base;
 	struct store		*store;
 	const struct sites	*sites;
 	struct session		*sess;		/* open addressing by site id */
 	size_t			 sess_cap, nsess;
-	struct queued		*q;
+	struct queued		**q;		/* batches, in arrival order */
 	size_t			 nq, qcap;
 	struct store_batch	*batches;
 	size_t			 bcap;
@@ -211,6 +221,58 @@ no_session(struct receiver *r, const struct session *s, const uint8_t *rid,
 }
 
 static void
+prepare(struct workq_job *job)
+{
+	struct queued	*q = (struct queued *)job;
+
+	store_prepare(&q->batch, &q->pb);
+}
+
+static void
+prepared(struct workq_job *job)
+{
+	struct queued	*q = (struct queued *)job;
+
+	q->prepared = 1;
+	event_active(q->r->apply_ev, 0, 0);
+}
+
+/* Queue the batch decoded into r->spare, and have a worker prepare it. */
+static void
+enqueue(struct receiver *r, uint32_t site, const uint8_t *rid,
+    size_t rid_len, Msosync__Frame *f)
+{
+	struct queued	*q = r->spare;
+
+	r->spare = NULL;	/* the frame is in its arena */
+	q->site_id = site;
+	memcpy(q->rid, rid, rid_len);
+	q->rid_len = rid_len;
+	q->frame = f;
+	memset(&q->batch, 0, sizeof(q->batch));
+	q->batch.rec = (const Msosync__Record *const *)f->batch->records;
+	q->batch.nrec = f->batch->n_records;
+	q->prepared = 0;
+	if (r->nq == r->qcap) {
+		r->qcap = r->qcap ? r->qcap * 2 : 64;
+		r->q = xrealloc(r->q, r->qcap * sizeof(*r->q));
+	}
+	r->q[r->nq++] = q;
+	q->job.run = prepare;
+	q->job.done = prepared;
+	workq_push(r->workers, &q->job);
+}
+
+static void
+queued_free(struct queued *q)
+{
+	if (q == NULL)
+		return;
+	arena_free(&q->arena);
+	free(q);
+}
+
+static void
 on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 {
 	struct receiver		*r = arg;
@@ -224,9 +286,13 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 	int			 rc;
 
 	(void)ez;
-	/* nothing queued: the last message's frame, if any, is garbage now */
-	if (r->nq == 0)
-		arena_reset(&r->frames);
+	if (r->spare == NULL) {
+		r->spare = xcalloc(1, sizeof(*r->spare));
+		r->spare->r = r;
+		arena_pb_allocator(&r->spare->arena, &r->spare->pb);
+	}
+	/* the last message's frame, if it was not a batch, is garbage now */
+	arena_reset(&r->spare->arena);
 	if (m->nparts != 2)
 		return;		/* DEALER peers send one part; drop others */
 	rid = zmq_msg_data(&m->part[0]);
@@ -256,7 +322,7 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 		return;
 	}
 	rc = wire_decode(zmq_msg_data(&m->part[1]), zmq_msg_size(&m->part[1]),
-	    WIRE_MAX_FRAME, &r->pb, &f);
+	    WIRE_MAX_FRAME, &r->spare->pb, &f);
 	if (rc != 0) {
 		reject(r, rid, rid_len, rc == MSOSYNC_ETOOBIG ?
 		    MSOSYNC__REJECT__CODE__TOO_LARGE :
@@ -288,18 +354,8 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 			no_session(r, s, rid, rid_len);
 			break;
 		}
-		if (r->nq == r->qcap) {
-			r->qcap = r->qcap ? r->qcap * 2 : 64;
-			r->q = xrealloc(r->q, r->qcap * sizeof(*r->q));
-		}
-		r->q[r->nq].site_id = (uint32_t)site;
-		memcpy(r->q[r->nq].rid, rid, rid_len);
-		r->q[r->nq].rid_len = rid_len;
-		r->q[r->nq].frame = f;
-		r->nq++;
 		s->last_seen_ms = clock_now_ms();
-		f = NULL;	/* the queue's now */
-		event_active(r->apply_ev, 0, 0);
+		enqueue(r, (uint32_t)site, rid, rid_len, f);
 		break;
 	default:
 		reject(r, rid, rid_len, MSOSYNC__REJECT__CODE__MALFORMED,
@@ -325,25 +381,27 @@ static void
 on_apply(evutil_socket_t fd, short what, void *arg)
 {
 	struct receiver	*r = arg;
-	size_t		 n = r->nq;
+	size_t		 n = 0;
 	int		 rc;
 
 	(void)fd;
 	(void)what;
+	/* the prepared head of the queue, in order: a site's batches too */
+	while (n < r->nq && r->q[n]->prepared)
+		n++;
+	if (n == 0)
+		return;
 	if (n > r->bcap) {
 		r->bcap = n;
 		r->batches = xrealloc(r->batches, n * sizeof(*r->batches));
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct store_batch	*b = &r->batches[i];
-		const struct session	*s = session_find(r, r->q[i].site_id);
+		const struct session	*s = session_find(r, r->q[i]->site_id);
 
-		memset(b, 0, sizeof(*b));
-		b->site_id = r->q[i].site_id;
+		*b = r->q[i]->batch;
+		b->site_id = r->q[i]->site_id;
 		b->epoch = s->epoch;
-		b->rec = (const Msosync__Record *const *)
-		    r->q[i].frame->batch->records;
-		b->nrec = r->q[i].frame->batch->n_records;
 	}
 	rc = store_apply(r->store, r->batches, n);
 	if (rc == 0)
@@ -360,7 +418,7 @@ on_apply(evutil_socket_t fd, short what, void *arg)
 
 	for (size_t i = 0; i < n && rc != MSOSYNC_EPANIC; i++) {
 		struct store_batch	*b = &r->batches[i];
-		struct queued		*q = &r->q[i];
+		struct queued		*q = r->q[i];
 		struct session		*s = session_get(r, q->site_id);
 
 		if (rc != 0) {
@@ -388,8 +446,10 @@ on_apply(evutil_socket_t fd, short what, void *arg)
 			    b->message, b->acked_seq, q->site_id);
 		}
 	}
-	r->nq = 0;
-	arena_reset(&r->frames);	/* every queued frame with it */
+	for (size_t i = 0; i < n; i++)
+		queued_free(r->q[i]);
+	r->nq -= n;
+	memmove(r->q, r->q + n, r->nq * sizeof(*r->q));
 }
 
 struct receiver *
@@ -399,7 +459,6 @@ receiver_new(struct event_base *base, void *router, struct store *store,
 	struct receiver	*r = xcalloc(1, sizeof(*r));
 
 	r->base = base;
-	arena_pb_allocator(&r->frames, &r->pb);
 	r->router = router;
 	r->store = store;
 	r->sites = sites;
@@ -408,8 +467,10 @@ receiver_new(struct event_base *base, void *router, struct store *store,
 	r->apply_ev = event_new(base, -1, 0, on_apply, r);
 	if (r->apply_ev == NULL || event_priority_set(r->apply_ev, 1) != 0)
 		abort();	/* a base without priorities is a wiring bug */
-	if ((r->ez = evzmq_new(base, router, on_msg, NULL, r)) == NULL) {
+	if ((r->workers = workq_new(base, PREPARE_WORKERS)) == NULL ||
+	    (r->ez = evzmq_new(base, router, on_msg, NULL, r)) == NULL) {
 		int e = errno;
+		workq_free(&r->workers);
 		event_free(r->apply_ev);
 		free(r->sess);
 		free(r);
@@ -427,8 +488,11 @@ receiver_free(struct receiver **rp)
 	if (r == NULL)
 		return;
 	evzmq_free(&r->ez);
+	workq_free(&r->workers);	/* its dones touch apply_ev */
 	event_free(r->apply_ev);
-	arena_free(&r->frames);
+	for (size_t i = 0; i < r->nq; i++)
+		queued_free(r->q[i]);
+	queued_free(r->spare);
 	free(r->q);
 	free(r->batches);
 	free(r->sess);

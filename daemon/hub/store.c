@@ -76,7 +76,7 @@ struct store {
 	store_hook_fn	 hook;
 	void		*hook_arg;
 	struct wcache	 wc;
-	struct arena	 evmem;		/* the event being applied, unpacked */
+	struct arena	 evmem;		/* batches store_apply prepares */
 	ProtobufCAllocator pb;		/* allocates from evmem */
 };
 
@@ -686,7 +686,7 @@ store_open(const char *dir, size_t max_bytes, struct store **out)
 
 	s = xcalloc(1, sizeof(*s));
 	s->wc.max_keys = STORE_CACHE_KEYS;
-	arena_pb_allocator(&s->evmem, &s->pb);	/* reset after each event */
+	arena_pb_allocator(&s->evmem, &s->pb);	/* reset after each apply */
 	s->max_bytes = max_bytes / pg * pg;
 	if (fsize > s->max_bytes) {
 		rc = MSOSYNC_EFULL;
@@ -994,15 +994,34 @@ clash:
 	return 0;
 }
 
+/*
+ * The hash record i of b must have: its link, made by store_prepare, when
+ * the record before it in the batch is the site's head, as it is but for
+ * retransmits. In 'h' otherwise.
+ */
+static const uint8_t *
+expected_hash(const struct site *st, const struct store_batch *b, size_t i,
+    uint8_t h[CHAIN_HASH_LEN])
+{
+	const Msosync__Record	*prev = i > 0 ? b->rec[i - 1] : NULL;
+	const Msosync__Record	*r = b->rec[i];
+
+	if (prev != NULL && prev->hash.len == CHAIN_HASH_LEN &&
+	    memcmp(prev->hash.data, st->head, CHAIN_HASH_LEN) == 0)
+		return b->link[i];
+	chain_hash(st->head, r->seq, r->event.data, r->event.len, h);
+	return h;
+}
+
 static int
 apply_record(struct store *s, MDB_txn *txn, struct apply_arg *a,
-    struct site *st, struct store_batch *b, const Msosync__Record *r,
-    int *stop)
+    struct site *st, struct store_batch *b, size_t i, int *stop)
 {
-	Msosync__Event	*ev = NULL;
-	uint8_t		 h[CHAIN_HASH_LEN];
-	size_t		 idlen;
-	int		 rc = 0;
+	const Msosync__Record	*r = b->rec[i];
+	Msosync__Event		*ev = b->ev[i];
+	uint8_t			 h[CHAIN_HASH_LEN];
+	size_t			 idlen;
+	int			 rc = 0;
 
 	*stop = 1;
 	if (r == NULL || r->seq == 0) {
@@ -1025,8 +1044,8 @@ apply_record(struct store *s, MDB_txn *txn, struct apply_arg *a,
 		return 0;
 	}
 	if (!st->resync) {
-		chain_hash(st->head, r->seq, r->event.data, r->event.len, h);
-		if (memcmp(h, r->hash.data, CHAIN_HASH_LEN) != 0) {
+		if (memcmp(expected_hash(st, b, i, h), r->hash.data,
+		    CHAIN_HASH_LEN) != 0) {
 			st->chain_broken = 1;
 			st->broken_seq = r->seq;
 			add_alert(st, a->now, "chain_mismatch",
@@ -1036,35 +1055,30 @@ apply_record(struct store *s, MDB_txn *txn, struct apply_arg *a,
 			return 0;
 		}
 	}
-	/*
-	 * Lenient: unknown fields are kept, so newer agents get through.
-	 * Unpacked into the event arena, emptied as the event is done with.
-	 */
-	ev = msosync__event__unpack(&s->pb, r->event.len, r->event.data);
 	if (ev == NULL) {
 		say(b, MSOSYNC_EPROTO, "seq %" PRIu64 ": the event does not "
 		    "decode", r->seq);
-		goto done;
+		return 0;
 	}
 	if (ev->site_id != b->site_id) {
 		say(b, MSOSYNC_EINVAL, "event seq %" PRIu64 " names site %"
 		    PRIu32, r->seq, ev->site_id);
-		goto done;
+		return 0;
 	}
 	if (ev->seq != r->seq) {
 		say(b, MSOSYNC_EPROTO, "seq %" PRIu64 ": the event says seq %"
 		    PRIu64, r->seq, ev->seq);
-		goto done;
+		return 0;
 	}
 	idlen = ev->event_id != NULL ? strlen(ev->event_id) : 0;
 	if (idlen == 0 || idlen > STORE_EVENT_ID_MAX) {
 		say(b, MSOSYNC_EPROTO, "seq %" PRIu64 ": an event_id of %zu "
 		    "bytes", r->seq, idlen);
-		goto done;
+		return 0;
 	}
 	*stop = 0;
 	if ((rc = keep_event(s, txn, a, st, b, r, ev, stop)) != 0 || *stop)
-		goto done;
+		return rc;
 	if (st->resync) {
 		/* The operator's decision: the chain goes on from here. */
 		add_anchor(st, st->epoch, r->seq);
@@ -1072,9 +1086,7 @@ apply_record(struct store *s, MDB_txn *txn, struct apply_arg *a,
 	}
 	st->hwm = r->seq;
 	memcpy(st->head, r->hash.data, CHAIN_HASH_LEN);
-done:
-	arena_reset(&s->evmem);
-	return rc;
+	return 0;
 }
 
 static int
@@ -1108,7 +1120,7 @@ apply_batch(struct store *s, MDB_txn *txn, struct apply_arg *a,
 		    st->broken_seq);
 	else
 		for (size_t i = 0; i < b->nrec && !stop; i++)
-			if ((rc = apply_record(s, txn, a, st, b, b->rec[i],
+			if ((rc = apply_record(s, txn, a, st, b, i,
 			    &stop)) != 0)
 				return rc;
 	b->acked_seq = st->hwm;
@@ -1150,6 +1162,27 @@ done:
 	return rc;
 }
 
+void
+store_prepare(struct store_batch *b, ProtobufCAllocator *alloc)
+{
+	size_t	n = b->nrec > 0 ? b->nrec : 1;
+
+	b->ev = alloc->alloc(alloc->allocator_data, n * sizeof(*b->ev));
+	b->link = alloc->alloc(alloc->allocator_data, n * sizeof(*b->link));
+	for (size_t i = 0; i < b->nrec; i++) {
+		const Msosync__Record	*r = b->rec[i];
+		const Msosync__Record	*prev = i > 0 ? b->rec[i - 1] : NULL;
+
+		/* Lenient: unknown fields are kept, so newer agents get in. */
+		b->ev[i] = r == NULL ? NULL :
+		    msosync__event__unpack(alloc, r->event.len, r->event.data);
+		if (r != NULL && prev != NULL &&
+		    prev->hash.len == CHAIN_HASH_LEN)
+			chain_hash(prev->hash.data, r->seq, r->event.data,
+			    r->event.len, b->link[i]);
+	}
+}
+
 int
 store_apply(struct store *s, struct store_batch *b, size_t n)
 {
@@ -1158,6 +1191,9 @@ store_apply(struct store *s, struct store_batch *b, size_t n)
 
 	if (n == 0)
 		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (b[i].ev == NULL)
+			store_prepare(&b[i], &s->pb);
 	memset(&a, 0, sizeof(a));
 	a.b = b;
 	a.n = n;
@@ -1171,6 +1207,13 @@ store_apply(struct store *s, struct store_batch *b, size_t n)
 		rc = write_txn(s, s->apply_max, apply_all, &a);
 	drop_cache(&a);
 	free(a.sites);
+	/* what was prepared here goes: the caller's batches keep no trace */
+	for (size_t i = 0; i < n; i++)
+		if (arena_owns(&s->evmem, b[i].ev)) {
+			b[i].ev = NULL;
+			b[i].link = NULL;
+		}
+	arena_reset(&s->evmem);
 	if (rc != 0)
 		for (size_t i = 0; i < n; i++) {
 			reset(&b[i]);

@@ -95,6 +95,9 @@ struct store_batch {
 	const uint8_t			*epoch;		/* STORE_EPOCH_LEN */
 	const Msosync__Record *const	*rec;		/* in the order sent */
 	size_t				 nrec;
+	/* store_prepare's, or NULL: store_apply then prepares the batch */
+	Msosync__Event			**ev;		/* rec[i]'s event */
+	uint8_t				(*link)[CHAIN_HASH_LEN];
 	/* Outputs, set by store_apply. */
 	int				 result;	/* see store_apply */
 	uint64_t			 acked_seq;	/* hwm after */
@@ -144,6 +147,16 @@ struct store_batch {
  */
 int	store_apply(struct store *s, struct store_batch *b, size_t n)
 	    __attribute__((warn_unused_result));
+
+/*
+ * The share of applying a batch that needs no store, and so may run on
+ * another thread while the store applies other batches: ev[i] is rec[i]'s
+ * event unpacked (NULL when it does not decode), link[i] for i >= 1 is
+ * chain_hash(rec[i-1]'s hash, rec[i]'s seq and event): the hash rec[i]
+ * must have when rec[i-1] is the site's head. Both come from 'alloc',
+ * which must not fail (an arena's), and must outlive the store_apply.
+ */
+void	store_prepare(struct store_batch *b, ProtobufCAllocator *alloc);
 
 /*
  * The aggregates' apply hook: called inside store_apply's transaction for

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -35,6 +36,7 @@
 #include <lmdb.h>
 
 #include "msosync/error.h"
+#include "arena.h"
 #include "chain.h"
 #include "store.h"
 #include "testutil.h"
@@ -574,6 +576,103 @@ test_chain_mismatch_resume(void **state)
 	verify_clean(fx->s, 15);
 	recs_free(&rs);
 	recs_free(&more);
+}
+
+struct prep {
+	struct store_batch	*b;
+	struct arena		 arena;
+	ProtobufCAllocator	 pb;
+};
+
+static void *
+prepare_thread(void *arg)
+{
+	struct prep	*p = arg;
+
+	store_prepare(p->b, &p->pb);
+	return NULL;
+}
+
+/* Prepare b on a thread of its own, as the receiver's workers do. */
+static void
+prepare_apart(struct prep *p, struct store_batch *b)
+{
+	pthread_t	t;
+
+	p->b = b;
+	arena_pb_allocator(&p->arena, &p->pb);
+	assert_int_equal(pthread_create(&t, NULL, prepare_thread, p), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_non_null(b->ev);
+	assert_non_null(b->link);
+}
+
+/*
+ * A batch prepared apart applies as one store_apply prepares: events from
+ * its ev, links from its link, but a link only where the record before
+ * is the site's head. Here an agent's journal forked after seq 4: its
+ * seq 5 is a retransmit with another hash, and its seq 6, whose link to
+ * that seq 5 holds, must not be taken.
+ */
+static void
+test_prepared_apart(void **state)
+{
+	struct fx		*fx = *state;
+	struct store_site_info	 si;
+	struct store_batch	 b;
+	struct stream		 st, fork;
+	struct recs		 rs, five, forked;
+	struct prep		 p1 = { 0 }, p2 = { 0 };
+
+	stream_init(&st, 7, 0xa1);
+	hello_ok(fx->s, &st, 0, 0);
+	build(&st, &rs, 4, 1);
+	fork = st;
+	build(&st, &five, 1, 5);
+
+	/* prepared apart: applied whole, its links used */
+	batch(&b, &st, &rs, 0, 4);
+	prepare_apart(&p1, &b);
+	for (size_t i = 1; i < 4; i++)
+		assert_memory_equal(b.link[i], rs.r[i].hash.data,
+		    CHAIN_HASH_LEN);
+	assert_string_equal(b.ev[3]->event_id, "id-7-4");
+	assert_int_equal(store_apply(fx->s, &b, 1), 0);
+	assert_int_equal(b.result, 0);
+	assert_int_equal(b.applied, 4);
+	assert_int_equal(b.acked_seq, 4);
+	/* the caller's preparation is left alone */
+	assert_non_null(b.ev);
+
+	/* prepared by store_apply: nothing of it is left in the batch */
+	assert_int_equal(apply1(fx->s, &st, &five, 0, 1, &b), 0);
+	assert_int_equal(b.applied, 1);
+	assert_int_equal(b.acked_seq, 5);
+	assert_null(b.ev);
+	assert_null(b.link);
+
+	build(&fork, &forked, 3, 105);
+	batch(&b, &st, &forked, 0, 3);
+	prepare_apart(&p2, &b);
+	assert_memory_equal(b.link[1], forked.r[1].hash.data, CHAIN_HASH_LEN);
+	assert_int_equal(store_apply(fx->s, &b, 1), 0);
+	assert_int_equal(b.result, MSOSYNC_ECHAIN);
+	assert_string_equal(b.message, "seq 6: hash mismatch");
+	assert_int_equal(b.retransmits, 1);
+	assert_int_equal(b.applied, 0);
+	assert_int_equal(b.acked_seq, 5);
+	assert_memory_equal(b.acked_hash, five.r[0].hash.data,
+	    CHAIN_HASH_LEN);
+
+	site_info(fx->s, 7, &si);
+	assert_int_equal(si.events, 5);
+	assert_int_equal(si.chain_broken, 1);
+	assert_int_equal(si.broken_seq, 6);
+	arena_free(&p1.arena);
+	arena_free(&p2.arena);
+	recs_free(&rs);
+	recs_free(&five);
+	recs_free(&forked);
 }
 
 static void
@@ -1997,6 +2096,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_gap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_mismatch_resume,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prepared_apart, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_site, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records, setup,
