@@ -144,6 +144,13 @@ record_rss() {
 }
 
 # run_driver NAME ARGS...: the driver's JSON into raw/NAME.json
+# A run is charged its own disk writes only: what the run before it left
+# in the page cache (nats-server does not fsync) is written out first, or
+# it would be flushed during the next run, behind that run's fsyncs.
+settle() {
+	sync
+}
+
 run_driver() {
 	local name=$1
 	shift
@@ -330,6 +337,7 @@ scenario_1() {
 	nats_start s1-nats solo
 	local nats_url=$NATS_URL nats_pid=$NATS_PID
 	for r in $(seq "$RUNS"); do
+		settle
 		agent_start "s1-ipc-$r"
 		perf_start "$AGENT_PID" "s1-ipc-$r"
 		run_driver "s1-ipc-$r" ingest --mode ipc --target "$AGENT_IPC" \
@@ -340,12 +348,14 @@ scenario_1() {
 		stop_pid "$AGENT_PID"
 		rm -rf "$T/s1-ipc-$r"
 
+		settle
 		agent_start "s1-ipcsync-$r"
 		run_driver "s1-ipcsync-$r" ingest --mode ipc --target "$AGENT_IPC" \
 		    --file "$EV" --count "$EVENTS" --clients 4 --batch 100
 		stop_pid "$AGENT_PID"
 		rm -rf "$T/s1-ipcsync-$r"
 
+		settle
 		agent_start "s1-http-$r"
 		perf_start "$AGENT_PID" "s1-http-$r"
 		run_driver "s1-http-$r" ingest --mode http --target "$AGENT_URL" \
@@ -355,14 +365,17 @@ scenario_1() {
 		stop_pid "$AGENT_PID"
 		rm -rf "$T/s1-http-$r"
 
+		settle
 		run_driver "s1-nats-$r" nats-ingest --url "$nats_url" --file "$EV" \
 		    --count "$EVENTS" --stream "S1R$r"
 	done
+	settle
 	agent_start s1-rtt
 	run_driver s1-rtt rtt --target "$AGENT_IPC" --file "$EV" --count "$RTT"
 	record_rss agent "$AGENT_PID" 1 s1-rtt
 	stop_pid "$AGENT_PID"
 	rm -rf "$T/s1-rtt"
+	settle
 	run_driver s1-nats-rtt nats-rtt --url "$nats_url" --file "$EV" \
 	    --count "$RTT" --stream S1RTT
 	record_rss nats-server "$nats_pid" 1 s1-nats
@@ -385,6 +398,7 @@ scenario_2() {
 			# shellcheck disable=SC2046
 			agent_start "s2-agent-$mode-$r" $(hub_flags)
 			wait_connected
+			settle
 			perf_start "$AGENT_PID,$HUB_PID" "s2-$mode-$r"
 			if [ "$mode" = ipc ]; then
 				run_driver "s2-$mode-$r" e2e --mode ipc --target "$AGENT_IPC" \
@@ -402,6 +416,7 @@ scenario_2() {
 			stop_pid "$HUB_PID"
 			rm -rf "$T/s2-hub-$mode-$r" "$T/s2-agent-$mode-$r"
 		done
+		settle
 		run_driver "s2-nats-$r" nats-e2e --site-url "$site_url" \
 		    --hub-url "$hub_url" --file "$EV" --count "$EVENTS" --stream "E$r"
 	done
@@ -425,6 +440,7 @@ scenario_3() {
 	stop_pid "$HUB_PID"
 	run_driver s3-fill ingest --mode http --target "$AGENT_URL" --file "$EV" \
 	    --count "$CATCHUP" --clients 2 --batch 5000
+	settle
 	t0=$(date +%s%N)
 	hub_start s3-hub "$T/sites.conf" "$hp" "$hh"
 	perf_start "$AGENT_PID,$HUB_PID" s3
@@ -447,6 +463,7 @@ scenario_3() {
 	stop_pid "$hub_pid"
 	run_driver s3-nats-fill nats-ingest --url "$site_url" --file "$EV" \
 	    --count "$CATCHUP" --stream SITE_C --subject-of C
+	settle
 	t0=$(date +%s%N)
 	nats_start s3-nhub hub
 	hub_pid=$NATS_PID
@@ -466,6 +483,7 @@ scenario_4() {
 	# shellcheck disable=SC2046
 	agent_start s4-agent $(hub_flags)
 	wait_connected
+	settle
 	run_driver s4-msosync steady --target "$AGENT_IPC" --hub "$HUB_URL" \
 	    --hub-dir "$T/s4-hub/hub" --token "$TOKEN" --site 1 --file "$EV" --rate "$RATE" \
 	    --seconds "$SECONDS_STEADY" --clients 4
@@ -480,6 +498,7 @@ scenario_4() {
 	nats_start s4-nsite site
 	local site_url=$NATS_URL site_pid=$NATS_PID
 	wait_leaf "$hub_mon"
+	settle
 	run_driver s4-nats nats-steady --site-url "$site_url" --hub-url "$hub_url" \
 	    --file "$EV" --stream ST --rate "$RATE" --seconds "$SECONDS_STEADY"
 	record_rss nats-hub "$hub_pid" 4 s4-nats
@@ -497,6 +516,7 @@ scenario_5() {
 	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 	hub_start s5-hub "$T/fanin/fanin-sites.conf"
 	wait_http "$HUB_URL/healthz"
+	settle
 	run_driver s5-msosync fanin --endpoint "$HUB_EP" \
 	    --hub-public-key "$(cat "$T/hub.pub")" --keys "$T/fanin/fanin.keys" \
 	    --hub "$HUB_URL" --token "$TOKEN" --events-per-site "$FANIN_EVENTS" \
