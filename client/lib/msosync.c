@@ -20,10 +20,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <zmq.h>
 
@@ -93,6 +95,50 @@ left_ms(int64_t deadline)
 	return left > 0 ? (long)left : 0;
 }
 
+/*
+ * One ZeroMQ context for all the process's clients, as ZeroMQ advises:
+ * one I/O thread serves every client's socket, where a context each
+ * gave every client a thread of its own. Made by the first connect,
+ * terminated by the last close. A context does not survive fork(): a
+ * child's first connect makes its own (the parent's is left alone).
+ */
+static pthread_mutex_t	 ctx_mu = PTHREAD_MUTEX_INITIALIZER;
+static void		*ctx_shared;
+static size_t		 ctx_users;
+static pid_t		 ctx_pid;
+
+static void *
+ctx_take(void)
+{
+	void	*ctx;
+
+	pthread_mutex_lock(&ctx_mu);
+	if (ctx_shared != NULL && ctx_pid != getpid()) {
+		ctx_shared = NULL;
+		ctx_users = 0;
+	}
+	if (ctx_shared == NULL) {
+		ctx_shared = zmq_ctx_new();
+		ctx_pid = getpid();
+	}
+	if ((ctx = ctx_shared) != NULL)
+		ctx_users++;
+	pthread_mutex_unlock(&ctx_mu);
+	return ctx;
+}
+
+/* After the caller's socket is closed: its linger is 0, so no wait. */
+static void
+ctx_release(void)
+{
+	pthread_mutex_lock(&ctx_mu);
+	if (--ctx_users == 0) {
+		zmq_ctx_term(ctx_shared);
+		ctx_shared = NULL;
+	}
+	pthread_mutex_unlock(&ctx_mu);
+}
+
 static int
 open_sock(struct msosync_client *c)
 {
@@ -136,7 +182,7 @@ msosync_connect(const char *endpoint, int timeout_ms,
 	arena_pb_allocator(&c->arena, &c->alloc);
 	c->timeout_ms = timeout_ms;
 	c->endpoint = xstrdup(endpoint);
-	if ((c->ctx = zmq_ctx_new()) == NULL) {
+	if ((c->ctx = ctx_take()) == NULL) {
 		rc = -errno;
 		goto fail;
 	}
@@ -162,7 +208,7 @@ msosync_close(struct msosync_client **cp)
 	if (c->sock != NULL)
 		zmq_close(c->sock);
 	if (c->ctx != NULL)
-		zmq_ctx_term(c->ctx);
+		ctx_release();
 	free(c->endpoint);
 	free(c);
 	*cp = NULL;

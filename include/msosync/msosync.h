@@ -19,7 +19,10 @@
  * the process, as everywhere in msosync.
  *
  * Threads: a client handle is used by one thread at a time; separate
- * handles may be used by separate threads at once.
+ * handles may be used by separate threads at once. The clients of one
+ * process share one ZeroMQ context, and so one I/O thread; after fork(),
+ * a child makes clients of its own (those of its parent are not to be
+ * used there).
  */
 #ifndef MSOSYNC_MSOSYNC_H
 #define MSOSYNC_MSOSYNC_H

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -389,6 +391,84 @@ test_ok(void **state)
 	msosync_close(&c);
 }
 
+static size_t
+threads_now(void)
+{
+	struct dirent	*e;
+	DIR		*d = opendir("/proc/self/task");
+	size_t		 n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Submit one event as 'id', expecting seq 'want': 0 when it went so. */
+static int
+submit_one(struct msosync_client *c, const char *json, uint64_t want)
+{
+	struct msosync_reply	*r = NULL;
+	int			 ok;
+
+	if (msosync_submit_json(c, json, strlen(json), &r) != 0)
+		return -1;
+	ok = r->status == 200 && r->nresults == 1 &&
+	    r->results[0].seq == want;
+	msosync_reply_free(&r);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The clients of a process share one ZeroMQ context: a second client
+ * starts no thread, one closed leaves the other working, the last closed
+ * ends it, and the next connect makes another. A child process after
+ * fork() makes its own.
+ */
+static void
+test_shared_context(void **state)
+{
+	struct fake		*fk = *state;
+	struct msosync_client	*c1 = NULL, *c2 = NULL, *c3 = NULL;
+	size_t			 base, one;
+	pid_t			 pid;
+	int			 status = -1;
+
+	for (size_t i = 0; i < 4; i++)
+		fk->steps[i] = (struct step){ ANSWER_OK, 0, 10 * (i + 1) };
+	fk->nsteps = 4;
+	fake_start(fk);
+	base = threads_now();
+	assert_int_equal(msosync_connect(fk->endpoint, 5000, &c1), 0);
+	one = threads_now();
+	assert_true(one > base);		/* the context's threads */
+	assert_int_equal(msosync_connect(fk->endpoint, 5000, &c2), 0);
+	assert_int_equal(threads_now(), one);	/* none more */
+	assert_int_equal(submit_one(c1, EV("s1", 1), 10), 0);
+	msosync_close(&c1);
+	assert_int_equal(submit_one(c2, EV("s2", 2), 20), 0);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct msosync_client *cc = NULL;
+
+		/* the parent's c2 is not touched here */
+		_exit(msosync_connect(fk->endpoint, 5000, &cc) != 0 ||
+		    submit_one(cc, EV("s3", 3), 30) != 0 ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	msosync_close(&c2);
+	assert_int_equal(msosync_connect(fk->endpoint, 5000, &c3), 0);
+	assert_int_equal(submit_one(c3, EV("s4", 4), 40), 0);
+	msosync_close(&c3);
+	fake_join(fk);
+}
+
 /*
  * The first answer comes after the timeout. The client must give up, and
  * the late answer (seq 99) must not be taken for the second request,
@@ -558,6 +638,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_local_too_many,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_context, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_timeout_then_no_stale_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined, setup,
