@@ -48,6 +48,7 @@ struct queued {
 	uint8_t			 rid[ROUTING_ID_MAX];
 	size_t			 rid_len;
 	Msosync__Frame		*frame;
+	uint8_t			 epoch[WIRE_EPOCH_LEN];	/* its session's */
 	struct store_batch	 batch;		/* rec, ev and link */
 	int			 prepared;
 	struct receiver		*r;
@@ -237,15 +238,20 @@ prepared(struct workq_job *job)
 	event_active(q->r->apply_ev, 0, 0);
 }
 
-/* Queue the batch decoded into r->spare, and have a worker prepare it. */
+/*
+ * Queue the batch decoded into r->spare, and have a worker prepare it. It
+ * keeps the epoch of the session it came in: a hello may start another
+ * before it is applied, and the store then turns it away as stale.
+ */
 static void
-enqueue(struct receiver *r, uint32_t site, const uint8_t *rid,
+enqueue(struct receiver *r, const struct session *s, const uint8_t *rid,
     size_t rid_len, Msosync__Frame *f)
 {
 	struct queued	*q = r->spare;
 
 	r->spare = NULL;	/* the frame is in its arena */
-	q->site_id = site;
+	q->site_id = s->site_id;
+	memcpy(q->epoch, s->epoch, sizeof(q->epoch));
 	memcpy(q->rid, rid, rid_len);
 	q->rid_len = rid_len;
 	q->frame = f;
@@ -355,7 +361,7 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 			break;
 		}
 		s->last_seen_ms = clock_now_ms();
-		enqueue(r, (uint32_t)site, rid, rid_len, f);
+		enqueue(r, s, rid, rid_len, f);
 		break;
 	default:
 		reject(r, rid, rid_len, MSOSYNC__REJECT__CODE__MALFORMED,
@@ -397,11 +403,10 @@ on_apply(evutil_socket_t fd, short what, void *arg)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct store_batch	*b = &r->batches[i];
-		const struct session	*s = session_find(r, r->q[i]->site_id);
 
 		*b = r->q[i]->batch;
 		b->site_id = r->q[i]->site_id;
-		b->epoch = s->epoch;
+		b->epoch = r->q[i]->epoch;
 	}
 	rc = store_apply(r->store, r->batches, n);
 	if (rc == 0)
