@@ -3,13 +3,15 @@
  *
  * One drain: evzmq hands over every message ready; hellos and heartbeats
  * are answered at once, batches are queued, and each goes to a worker for
- * store_prepare (its events unpacked, its chain links hashed) while the
- * loop applies the batches before it. The apply event then runs
- * store_apply over the prepared head of the queue (one durable
- * transaction), and only after the commit does any site get its ack
- * (DESIGN §4.3).
+ * store_prepare (its events unpacked, its chain links hashed). The apply
+ * event hands the prepared head of the queue to the writer thread as one
+ * durable transaction (store_apply_run); the loop goes on reading and
+ * preparing frames meanwhile, and the next transaction takes all that is
+ * prepared when this one is done. Only after the commit does any site
+ * get its ack (DESIGN §4.3).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,10 @@ struct receiver {
 	struct event		*apply_ev;
 	struct workq		*workers;
 	struct queued		*spare;		/* the next message decodes here */
+	struct workq		*writer;	/* one thread: the store's commits */
+	struct workq_job	 apply_job;
+	struct store_apply_op	 op;
+	size_t			 napply;	/* queued batches it commits */
 	struct event_base	*base;
 	struct store		*store;
 	const struct sites	*sites;
@@ -383,32 +389,13 @@ code_of(int result)
 	}
 }
 
+/*
+ * The commit of the first n queued batches ended with rc: account, ack
+ * or refuse each, and let them go.
+ */
 static void
-on_apply(evutil_socket_t fd, short what, void *arg)
+applied(struct receiver *r, size_t n, int rc)
 {
-	struct receiver	*r = arg;
-	size_t		 n = 0;
-	int		 rc;
-
-	(void)fd;
-	(void)what;
-	/* the prepared head of the queue, in order: a site's batches too */
-	while (n < r->nq && r->q[n]->prepared)
-		n++;
-	if (n == 0)
-		return;
-	if (n > r->bcap) {
-		r->bcap = n;
-		r->batches = xrealloc(r->batches, n * sizeof(*r->batches));
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct store_batch	*b = &r->batches[i];
-
-		*b = r->q[i]->batch;
-		b->site_id = r->q[i]->site_id;
-		b->epoch = r->q[i]->epoch;
-	}
-	rc = store_apply(r->store, r->batches, n);
 	if (rc == 0)
 		r->stats.commits++;
 	else if (rc == MSOSYNC_EPANIC) {
@@ -457,6 +444,72 @@ on_apply(evutil_socket_t fd, short what, void *arg)
 	memmove(r->q, r->q + n, r->nq * sizeof(*r->q));
 }
 
+/* On the writer thread: the transaction and its fsync. */
+static void
+apply_run(struct workq_job *job)
+{
+	struct receiver	*r = (struct receiver *)((char *)job -
+			    offsetof(struct receiver, apply_job));
+
+	store_apply_run(r->store, &r->op);
+}
+
+/* Back on the loop: the acks, then the batches prepared meanwhile. */
+static void
+apply_done(struct workq_job *job)
+{
+	struct receiver	*r = (struct receiver *)((char *)job -
+			    offsetof(struct receiver, apply_job));
+	int		 rc;
+
+	if ((rc = store_apply_finish(r->store, &r->op)) == STORE_AGAIN) {
+		workq_push(r->writer, &r->apply_job);	/* map grown */
+		return;
+	}
+	applied(r, r->napply, rc);
+	r->napply = 0;
+	event_active(r->apply_ev, 0, 0);
+}
+
+/*
+ * Hand the prepared head of the queue, in order (a site's batches too), to
+ * the writer thread as one transaction, unless one is in flight: the loop
+ * goes on reading and preparing frames while it commits.
+ */
+static void
+on_apply(evutil_socket_t fd, short what, void *arg)
+{
+	struct receiver	*r = arg;
+	size_t		 n = 0;
+	int		 rc;
+
+	(void)fd;
+	(void)what;
+	if (r->napply > 0)
+		return;			/* apply_done comes back here */
+	while (n < r->nq && r->q[n]->prepared)
+		n++;
+	if (n == 0)
+		return;
+	if (n > r->bcap) {
+		r->bcap = n;
+		r->batches = xrealloc(r->batches, n * sizeof(*r->batches));
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct store_batch	*b = &r->batches[i];
+
+		*b = r->q[i]->batch;
+		b->site_id = r->q[i]->site_id;
+		b->epoch = r->q[i]->epoch;
+	}
+	if ((rc = store_apply_start(r->store, &r->op, r->batches, n)) != 0) {
+		applied(r, n, rc);
+		return;
+	}
+	r->napply = n;
+	workq_push(r->writer, &r->apply_job);
+}
+
 struct receiver *
 receiver_new(struct event_base *base, void *router, struct store *store,
     const struct sites *sites)
@@ -472,9 +525,13 @@ receiver_new(struct event_base *base, void *router, struct store *store,
 	r->apply_ev = event_new(base, -1, 0, on_apply, r);
 	if (r->apply_ev == NULL || event_priority_set(r->apply_ev, 1) != 0)
 		abort();	/* a base without priorities is a wiring bug */
+	r->apply_job.run = apply_run;
+	r->apply_job.done = apply_done;
 	if ((r->workers = workq_new(base, PREPARE_WORKERS)) == NULL ||
+	    (r->writer = workq_new(base, 1)) == NULL ||
 	    (r->ez = evzmq_new(base, router, on_msg, NULL, r)) == NULL) {
 		int e = errno;
+		workq_free(&r->writer);
 		workq_free(&r->workers);
 		event_free(r->apply_ev);
 		free(r->sess);
@@ -492,8 +549,10 @@ receiver_free(struct receiver **rp)
 
 	if (r == NULL)
 		return;
-	evzmq_free(&r->ez);
+	/* the commit in flight ends, and is acked: the socket is still there */
+	workq_free(&r->writer);
 	workq_free(&r->workers);	/* its dones touch apply_ev */
+	evzmq_free(&r->ez);
 	event_free(r->apply_ev);
 	for (size_t i = 0; i < r->nq; i++)
 		queued_free(r->q[i]);

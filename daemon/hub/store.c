@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,12 @@ struct store {
 	size_t		 apply_max;	/* the budget less the reserve */
 	size_t		 mapsize;
 	unsigned	 snapshots;	/* our read txns open now */
+	/*
+	 * Held by every write transaction, and around every change of the
+	 * map's size: store_apply_run's transaction runs on a thread of
+	 * its own, the other writes on the caller's.
+	 */
+	pthread_mutex_t	 wmu;
 	int		 broken;	/* a write failed: refuse all writes */
 	store_hook_fn	 hook;
 	void		*hook_arg;
@@ -260,42 +267,61 @@ fit_map(struct store *s, size_t limit)
 	return refresh_mapsize(s);
 }
 
-/*
- * Run fn in a write transaction and commit it. On MDB_MAP_FULL, from a
- * put or the commit, the transaction is dropped, the map grows (up to
- * 'limit') and fn runs again from the start; fn therefore recomputes
- * everything it outputs, and its caller publishes it only after 0.
- */
+/* fn in one write transaction, and its commit: 0 or an LMDB code. */
 static int
-write_txn(struct store *s, size_t limit, txn_fn fn, void *arg)
+txn_once(struct store *s, txn_fn fn, void *arg)
 {
-	MDB_txn	*txn;
+	MDB_txn	*txn = NULL;
 	int	 rc;
 
 	if (s->broken)
-		return MSOSYNC_EPANIC;
-	for (;;) {
+		return MDB_PANIC;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) == 0 &&
+	    (rc = fn(s, txn, arg)) == 0) {
+		rc = mdb_txn_commit(txn);	/* frees txn, always */
 		txn = NULL;
-		if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) == 0 &&
-		    (rc = fn(s, txn, arg)) == 0) {
-			rc = mdb_txn_commit(txn);	/* frees txn, always */
-			txn = NULL;
-		}
-		mdb_txn_abort(txn);
-		if (rc != MDB_MAP_FULL)
-			break;
-		if ((rc = grow(s, limit)) != 0)
-			break;
 	}
-	/*
-	 * A system error here is a failed write or fsync: the kernel may not
-	 * report lost pages twice, so this file is not to be trusted again.
-	 */
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/*
+ * A write's outcome in msosync terms. A system error is a failed write
+ * or fsync: the kernel may not report lost pages twice, so this file is
+ * not to be trusted again. Under wmu.
+ */
+static int
+txn_result(struct store *s, int rc)
+{
 	if (rc > 0 && rc != ENOMEM)
 		rc = MDB_PANIC;
 	rc = xlate(rc);
 	if (rc == MSOSYNC_EPANIC)
 		s->broken = 1;
+	return rc;
+}
+
+/*
+ * Run fn in a write transaction and commit it. On MDB_MAP_FULL, from a
+ * put or the commit, the transaction is dropped, the map grows (up to
+ * 'limit') and fn runs again from the start; fn therefore recomputes
+ * everything it outputs, and its caller publishes it only after 0.
+ * With 'fit', the map is first brought back to apply_max (fit_map).
+ */
+static int
+write_txn(struct store *s, size_t limit, int fit, txn_fn fn, void *arg)
+{
+	int	rc = 0;
+
+	pthread_mutex_lock(&s->wmu);
+	if (fit)
+		rc = fit_map(s, s->apply_max);
+	if (rc == 0)
+		while ((rc = txn_once(s, fn, arg)) == MDB_MAP_FULL &&
+		    (rc = grow(s, limit)) == 0)
+			;
+	rc = txn_result(s, rc);
+	pthread_mutex_unlock(&s->wmu);
 	return rc;
 }
 
@@ -685,6 +711,7 @@ store_open(const char *dir, size_t max_bytes, struct store **out)
 	}
 
 	s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->wmu, NULL);
 	s->wc.max_keys = STORE_CACHE_KEYS;
 	arena_pb_allocator(&s->evmem, &s->pb);	/* reset after each apply */
 	s->max_bytes = max_bytes / pg * pg;
@@ -725,7 +752,7 @@ store_open(const char *dir, size_t max_bytes, struct store **out)
 		goto fail;
 	if ((rc = refresh_mapsize(s)) != 0)
 		goto fail;
-	if ((rc = write_txn(s, s->max_bytes, open_dbs, NULL)) != 0)
+	if ((rc = write_txn(s, s->max_bytes, 0, open_dbs, NULL)) != 0)
 		goto fail;
 	free(path);
 	*out = s;
@@ -735,6 +762,7 @@ fail:
 	if (s != NULL) {
 		if (s->env != NULL)
 			mdb_env_close(s->env);
+		pthread_mutex_destroy(&s->wmu);
 		free(s);
 	}
 	return xlate(rc);
@@ -749,6 +777,7 @@ store_close(struct store **sp)
 		return;
 	INVARIANT(s->snapshots == 0);
 	mdb_env_close(s->env);
+	pthread_mutex_destroy(&s->wmu);
 	wc_free(&s->wc);
 	arena_free(&s->evmem);
 	free(s);
@@ -832,7 +861,7 @@ store_hello(struct store *s, uint32_t site_id,
 	h.epoch = epoch;
 	h.now = clock_now_ms();
 	/* Hello may use the reserve: a full store still answers. */
-	if ((rc = write_txn(s, s->max_bytes, hello_txn, &h)) != 0)
+	if ((rc = write_txn(s, s->max_bytes, 0, hello_txn, &h)) != 0)
 		return rc;
 	*acked_seq = h.acked;
 	memcpy(acked_hash, h.hash, CHAIN_HASH_LEN);
@@ -1183,42 +1212,92 @@ store_prepare(struct store_batch *b, ProtobufCAllocator *alloc)
 	}
 }
 
+/* Everything an apply leaves but the batches' results. */
+static int
+apply_done(struct store *s, struct apply_arg *a, int rc)
+{
+	drop_cache(a);
+	free(a->sites);
+	/* what was prepared here goes: the caller's batches keep no trace */
+	for (size_t i = 0; i < a->n; i++)
+		if (arena_owns(&s->evmem, a->b[i].ev)) {
+			a->b[i].ev = NULL;
+			a->b[i].link = NULL;
+		}
+	arena_reset(&s->evmem);
+	if (rc != 0)
+		for (size_t i = 0; i < a->n; i++) {
+			reset(&a->b[i]);
+			say(&a->b[i], rc, "store: %s", msosync_strerror(rc));
+		}
+	free(a);
+	return rc;
+}
+
+int
+store_apply_start(struct store *s, struct store_apply_op *op,
+    struct store_batch *b, size_t n)
+{
+	struct apply_arg	*a = xcalloc(1, sizeof(*a));
+	int			 rc;
+
+	memset(op, 0, sizeof(*op));
+	for (size_t i = 0; i < n; i++)
+		if (b[i].ev == NULL)
+			store_prepare(&b[i], &s->pb);
+	a->b = b;
+	a->n = n;
+	a->sites = xcalloc(n ? n : 1, sizeof(*a->sites));
+	a->now = clock_now_ms();
+	pthread_mutex_lock(&s->wmu);
+	rc = s->broken ? MSOSYNC_EPANIC : xlate(fit_map(s, s->apply_max));
+	pthread_mutex_unlock(&s->wmu);
+	if (rc != 0)
+		return apply_done(s, a, rc);
+	op->arg = a;
+	return 0;
+}
+
+void
+store_apply_run(struct store *s, struct store_apply_op *op)
+{
+	struct apply_arg	*a = op->arg;
+
+	pthread_mutex_lock(&s->wmu);
+	op->rc = a->n > 0 ? txn_once(s, apply_all, a) : 0;
+	pthread_mutex_unlock(&s->wmu);
+}
+
+int
+store_apply_finish(struct store *s, struct store_apply_op *op)
+{
+	struct apply_arg	*a = op->arg;
+	int			 rc = op->rc;
+
+	pthread_mutex_lock(&s->wmu);
+	if (rc == MDB_MAP_FULL && (rc = grow(s, s->apply_max)) == 0) {
+		pthread_mutex_unlock(&s->wmu);
+		return STORE_AGAIN;	/* a->b as they were: run again */
+	}
+	rc = txn_result(s, rc);
+	pthread_mutex_unlock(&s->wmu);
+	op->arg = NULL;
+	return apply_done(s, a, rc);
+}
+
 int
 store_apply(struct store *s, struct store_batch *b, size_t n)
 {
-	struct apply_arg	a;
+	struct store_apply_op	op;
 	int			rc;
 
 	if (n == 0)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (b[i].ev == NULL)
-			store_prepare(&b[i], &s->pb);
-	memset(&a, 0, sizeof(a));
-	a.b = b;
-	a.n = n;
-	a.sites = xcalloc(n, sizeof(*a.sites));
-	a.now = clock_now_ms();
-	if (s->broken)
-		rc = MSOSYNC_EPANIC;
-	else if ((rc = fit_map(s, s->apply_max)) != 0)
-		rc = xlate(rc);
-	else
-		rc = write_txn(s, s->apply_max, apply_all, &a);
-	drop_cache(&a);
-	free(a.sites);
-	/* what was prepared here goes: the caller's batches keep no trace */
-	for (size_t i = 0; i < n; i++)
-		if (arena_owns(&s->evmem, b[i].ev)) {
-			b[i].ev = NULL;
-			b[i].link = NULL;
-		}
-	arena_reset(&s->evmem);
-	if (rc != 0)
-		for (size_t i = 0; i < n; i++) {
-			reset(&b[i]);
-			say(&b[i], rc, "store: %s", msosync_strerror(rc));
-		}
+	if ((rc = store_apply_start(s, &op, b, n)) != 0)
+		return rc;
+	do
+		store_apply_run(s, &op);
+	while ((rc = store_apply_finish(s, &op)) == STORE_AGAIN);
 	return rc;
 }
 
@@ -1272,7 +1351,7 @@ store_resume(struct store *s, uint32_t site_id, const char *reason)
 	r.site = site_id;
 	r.reason = reason;
 	r.now = clock_now_ms();
-	return write_txn(s, s->max_bytes, resume_txn, &r);
+	return write_txn(s, s->max_bytes, 0, resume_txn, &r);
 }
 
 static void
@@ -2334,9 +2413,6 @@ store_write(struct store *s, int (*fn)(void *arg, struct store_txn *t),
     void *arg)
 {
 	struct user_write	w = { fn, arg };
-	int			rc;
 
-	if ((rc = fit_map(s, s->apply_max)) != 0)
-		return xlate(rc);
-	return write_txn(s, s->apply_max, user_write_txn, &w);
+	return write_txn(s, s->apply_max, 1, user_write_txn, &w);
 }

@@ -149,6 +149,33 @@ int	store_apply(struct store *s, struct store_batch *b, size_t n)
 	    __attribute__((warn_unused_result));
 
 /*
+ * store_apply in three steps, for a caller that runs the transaction and
+ * its fsync on a thread of its own: start and finish on the thread that
+ * makes the store's other calls, run on any one thread between them. One
+ * apply at a time. Meanwhile that thread may read the store, and its
+ * writes (store_hello, store_resume, store_write) wait for the run's
+ * commit; only start and finish, and those writes, resize the map.
+ *
+ * start: 0, or store_apply's error (nothing to run; the batches' results
+ * are set). run: the transaction. finish: store_apply's return, or
+ * STORE_AGAIN when the map was grown for a transaction that did not fit:
+ * run and finish again.
+ */
+#define STORE_AGAIN	1
+
+struct store_apply_op {
+	int	 rc;		/* run's LMDB code */
+	void	*arg;		/* the store's */
+};
+
+int	store_apply_start(struct store *s, struct store_apply_op *op,
+	    struct store_batch *b, size_t n)
+	    __attribute__((warn_unused_result));
+void	store_apply_run(struct store *s, struct store_apply_op *op);
+int	store_apply_finish(struct store *s, struct store_apply_op *op)
+	    __attribute__((warn_unused_result));
+
+/*
  * The share of applying a batch that needs no store, and so may run on
  * another thread while the store applies other batches: ev[i] is rec[i]'s
  * event unpacked (NULL when it does not decode), link[i] for i >= 1 is

@@ -675,6 +675,78 @@ test_prepared_apart(void **state)
 	recs_free(&forked);
 }
 
+struct runner {
+	struct store		*s;
+	struct store_apply_op	*op;
+};
+
+static void *
+run_thread(void *arg)
+{
+	struct runner	*rn = arg;
+
+	store_apply_run(rn->s, rn->op);
+	return NULL;
+}
+
+/*
+ * store_apply in its three steps, the transaction on a thread of its own
+ * as the hub's receiver runs it, through map growths (STORE_AGAIN), with
+ * a read and a hello on this thread while each transaction runs: the
+ * hello waits for the commit, and sees the mark before or after it.
+ */
+static void
+test_apply_on_thread(void **state)
+{
+	struct fx		*fx = *state;
+	struct store_site_info	 si;
+	struct store_apply_op	 op;
+	struct store_batch	 b;
+	struct stream		 st;
+	struct recs		 rs;
+	struct runner		 rn = { NULL, &op };
+	pthread_t		 t;
+	uint8_t			 hash[CHAIN_HASH_LEN];
+	uint64_t		 acked;
+	unsigned		 agains = 0;
+	int			 rc, changed;
+
+	store_close(&fx->s);
+	snprintf(fx->dir, sizeof(fx->dir), "%s/threaded", fx->root);
+	assert_int_equal(store_open(fx->dir, 8 * MIB, &fx->s), 0);
+	assert_true(store_bytes(fx->s) < MIB);
+	rn.s = fx->s;
+	stream_init(&st, 7, 0xa1);
+	hello_ok(fx->s, &st, 0, 0);
+	for (uint64_t i = 0; i < 20; i++) {
+		build_as(&st, &rs, 500, i * 500 + 1, 7, 200);
+		batch(&b, &st, &rs, 0, 500);
+		assert_int_equal(store_apply_start(fx->s, &op, &b, 1), 0);
+		do {
+			assert_int_equal(pthread_create(&t, NULL, run_thread,
+			    &rn), 0);
+			site_info(fx->s, 7, &si);
+			assert_true(si.hwm == i * 500 || si.hwm == i * 500 + 500);
+			assert_int_equal(store_hello(fx->s, 7, st.epoch, &acked,
+			    hash, &changed), 0);
+			assert_true(acked == i * 500 || acked == i * 500 + 500);
+			assert_int_equal(pthread_join(t, NULL), 0);
+		} while ((rc = store_apply_finish(fx->s, &op)) == STORE_AGAIN &&
+		    ++agains < 100);
+		assert_int_equal(rc, 0);
+		assert_int_equal(b.result, 0);
+		assert_int_equal(b.applied, 500);
+		assert_int_equal(b.acked_seq, (i + 1) * 500);
+		assert_null(b.ev);	/* prepared by start, let go by finish */
+		recs_free(&rs);
+	}
+	assert_true(agains >= 1);	/* the map grew under a run */
+	site_info(fx->s, 7, &si);
+	assert_int_equal(si.events, 10000);
+	assert_int_equal(count_events(fx->s, 7), 10000);
+	verify_clean(fx->s, 10000);
+}
+
 static void
 test_wrong_site(void **state)
 {
@@ -2097,6 +2169,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_chain_mismatch_resume,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prepared_apart, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_apply_on_thread, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_site, setup,
 		    teardown),
