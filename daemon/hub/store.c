@@ -311,16 +311,17 @@ txn_result(struct store *s, int rc)
 static int
 write_txn(struct store *s, size_t limit, int fit, txn_fn fn, void *arg)
 {
-	int	rc = 0;
+	int	rc;
 
 	pthread_mutex_lock(&s->wmu);
-	if (fit)
-		rc = fit_map(s, s->apply_max);
-	if (rc == 0)
+	if (fit && (rc = fit_map(s, s->apply_max)) != 0)
+		rc = xlate(rc);		/* no write was tried */
+	else {
 		while ((rc = txn_once(s, fn, arg)) == MDB_MAP_FULL &&
 		    (rc = grow(s, limit)) == 0)
 			;
-	rc = txn_result(s, rc);
+		rc = txn_result(s, rc);
+	}
 	pthread_mutex_unlock(&s->wmu);
 	return rc;
 }
