@@ -1215,7 +1215,7 @@ store_prepare(struct store_batch *b, ProtobufCAllocator *alloc)
 
 /* Everything an apply leaves but the batches' results. */
 static int
-apply_done(struct store *s, struct apply_arg *a, int rc)
+apply_release(struct store *s, struct apply_arg *a, int rc)
 {
 	drop_cache(a);
 	free(a->sites);
@@ -1254,7 +1254,7 @@ store_apply_start(struct store *s, struct store_apply_op *op,
 	rc = s->broken ? MSOSYNC_EPANIC : xlate(fit_map(s, s->apply_max));
 	pthread_mutex_unlock(&s->wmu);
 	if (rc != 0)
-		return apply_done(s, a, rc);
+		return apply_release(s, a, rc);
 	op->arg = a;
 	return 0;
 }
@@ -1283,7 +1283,7 @@ store_apply_finish(struct store *s, struct store_apply_op *op)
 	rc = txn_result(s, rc);
 	pthread_mutex_unlock(&s->wmu);
 	op->arg = NULL;
-	return apply_done(s, a, rc);
+	return apply_release(s, a, rc);
 }
 
 int
