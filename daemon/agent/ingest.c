@@ -315,8 +315,7 @@ free_contents(struct ingest_req *req)
 static struct ingest_req *
 job_req(struct workq_job *job)
 {
-	return (struct ingest_req *)((char *)job -
-	    offsetof(struct ingest_req, job));
+	return workq_owner(job, struct ingest_req, job);
 }
 
 static void
@@ -494,7 +493,8 @@ split_json(struct ingest_req *req)
 static void
 prepare_slice(struct workq_job *job)
 {
-	struct ingest_slice	*sl = (struct ingest_slice *)job;
+	struct ingest_slice	*sl = workq_owner(job, struct ingest_slice,
+				    job);
 	struct ingest_req	*req = sl->req;
 	char			 err[PBJSON_ERR_MAX], id[PBJSON_ERR_MAX];
 	size_t			 i, first_bad = sl->to, total = 0;
@@ -649,7 +649,8 @@ prepared(struct ingest_req *req)
 static void
 slice_done(struct workq_job *job)
 {
-	struct ingest_req	*req = ((struct ingest_slice *)job)->req;
+	struct ingest_req	*req = workq_owner(job, struct ingest_slice,
+				    job)->req;
 
 	if (--req->slices_left > 0)
 		return;
@@ -927,8 +928,7 @@ answer(struct ingest *in, struct ingest_req *reqs, int rc, size_t npend)
 static void
 commit_run(struct workq_job *job)
 {
-	struct ingest	*in = (struct ingest *)((char *)job -
-			    offsetof(struct ingest, commit_job));
+	struct ingest	*in = workq_owner(job, struct ingest, commit_job);
 
 	journal_append_run(in->journal, &in->op);
 }
@@ -937,8 +937,8 @@ commit_run(struct workq_job *job)
 static void
 committed(struct workq_job *job)
 {
-	struct ingest		*in = (struct ingest *)((char *)job -
-				    offsetof(struct ingest, commit_job));
+	struct ingest		*in = workq_owner(job, struct ingest,
+				    commit_job);
 	struct ingest_req	*reqs = in->flight, *next;
 	size_t			 n, next_npend;
 	int			 rc, next_rc;

@@ -11,6 +11,8 @@
 #ifndef MSOSYNC_WORKQ_H
 #define MSOSYNC_WORKQ_H
 
+#include <stddef.h>
+
 #include <event2/event.h>
 
 struct workq;
@@ -20,6 +22,10 @@ struct workq_job {
 	void			(*done)(struct workq_job *);	/* on the loop */
 	struct workq_job	*next;				/* workq's */
 };
+
+/* The struct of type 'type' whose member 'm' is the job 'job'. */
+#define workq_owner(job, type, m) \
+	((type *)(void *)((char *)(job) - offsetof(type, m)))
 
 /*
  * 'threads' workers (at least 1) feeding 'base', whose completion event

@@ -11,7 +11,6 @@
  * get its ack (DESIGN §4.3).
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,7 +229,7 @@ no_session(struct receiver *r, const struct session *s, const uint8_t *rid,
 static void
 prepare(struct workq_job *job)
 {
-	struct queued	*q = (struct queued *)job;
+	struct queued	*q = workq_owner(job, struct queued, job);
 
 	store_prepare(&q->batch, &q->pb);
 }
@@ -238,7 +237,7 @@ prepare(struct workq_job *job)
 static void
 prepared(struct workq_job *job)
 {
-	struct queued	*q = (struct queued *)job;
+	struct queued	*q = workq_owner(job, struct queued, job);
 
 	q->prepared = 1;
 	event_active(q->r->apply_ev, 0, 0);
@@ -448,8 +447,7 @@ applied(struct receiver *r, size_t n, int rc)
 static void
 apply_run(struct workq_job *job)
 {
-	struct receiver	*r = (struct receiver *)((char *)job -
-			    offsetof(struct receiver, apply_job));
+	struct receiver	*r = workq_owner(job, struct receiver, apply_job);
 
 	store_apply_run(r->store, &r->op);
 }
@@ -458,8 +456,7 @@ apply_run(struct workq_job *job)
 static void
 apply_done(struct workq_job *job)
 {
-	struct receiver	*r = (struct receiver *)((char *)job -
-			    offsetof(struct receiver, apply_job));
+	struct receiver	*r = workq_owner(job, struct receiver, apply_job);
 	int		 rc;
 
 	if ((rc = store_apply_finish(r->store, &r->op)) == STORE_AGAIN) {
