@@ -119,12 +119,19 @@ send_reply(struct ipc_call *c, Msosync__SubmitReply *rep)
 static void
 send_results(struct ipc_call *c, const struct ingest_req *req)
 {
-	struct buf	b = { 0 };
+	struct buf	 b = { 0 };
+	size_t		 cap = 2 * (1 + 10);	/* status, request_id */
+	uint8_t		*p;
 
 	if (c->ipc == NULL)
 		return;
-	buf_put_varint(&b, 1 << 3);			/* status */
-	buf_put_varint(&b, INGEST_OK);
+	/* sized once, so each field is written in place */
+	for (size_t i = 0; i < req->nevents; i++)
+		cap += strlen(req->events[i]->event_id) + 4 * (1 + 10);
+	buf_reserve(&b, cap);
+	p = (uint8_t *)b.data;
+	*p++ = 1 << 3;					/* status */
+	p += varint_put(p, INGEST_OK);
 	for (size_t i = 0; i < req->nevents; i++) {
 		const char	*id = req->events[i]->event_id;
 		size_t		 idlen = strlen(id), n = 0;
@@ -138,24 +145,26 @@ send_results(struct ipc_call *c, const struct ingest_req *req)
 		if (seq != 0)
 			n += 1 + varint_len(seq);
 		n += 1 + varint_len(st);
-		buf_put_varint(&b, 2 << 3 | 2);		/* results */
-		buf_put_varint(&b, n);
+		*p++ = 2 << 3 | 2;				/* results */
+		p += varint_put(p, n);
 		if (idlen > 0) {
-			buf_put_varint(&b, 1 << 3 | 2);	/* event_id */
-			buf_put_varint(&b, idlen);
-			buf_append(&b, id, idlen);
+			*p++ = 1 << 3 | 2;			/* event_id */
+			p += varint_put(p, idlen);
+			memcpy(p, id, idlen);
+			p += idlen;
 		}
 		if (seq != 0) {
-			buf_put_varint(&b, 2 << 3);		/* seq */
-			buf_put_varint(&b, seq);
+			*p++ = 2 << 3;				/* seq */
+			p += varint_put(p, seq);
 		}
-		buf_put_varint(&b, 3 << 3);			/* status */
-		buf_put_varint(&b, st);
+		*p++ = 3 << 3;					/* status */
+		p += varint_put(p, st);
 	}
 	if (c->request_id != 0) {
-		buf_put_varint(&b, 4 << 3);			/* request_id */
-		buf_put_varint(&b, c->request_id);
+		*p++ = 4 << 3;					/* request_id */
+		p += varint_put(p, c->request_id);
 	}
+	b.len = (size_t)(p - (uint8_t *)b.data);
 	send_bytes(c, b.data, b.len);
 	buf_free(&b);
 }
