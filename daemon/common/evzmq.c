@@ -36,6 +36,7 @@ struct evzmq {
 	evzmq_fn		 on_writable;
 	void			*arg;
 	int			 want_write;
+	int			 paused;	/* evzmq_pause */
 	int			 running;	/* inside on_ready */
 	int			 dead;		/* freed by a callback */
 	struct evzmq_stats	 stats;
@@ -123,7 +124,7 @@ on_ready(evutil_socket_t fd, short what, void *arg)
 				goto dead;
 			continue;
 		}
-		if (!(events & ZMQ_POLLIN))
+		if (ez->paused || !(events & ZMQ_POLLIN))
 			break;
 		if ((rc = recv_one(ez, &m)) == 1)
 			continue;
@@ -223,9 +224,17 @@ evzmq_kick(struct evzmq *ez)
 
 	if (ez->running || sock_events(ez->sock, &events) != 0)
 		return;
-	if ((events & ZMQ_POLLIN) ||
+	if ((!ez->paused && (events & ZMQ_POLLIN)) ||
 	    (ez->want_write && (events & ZMQ_POLLOUT)))
 		event_active(ez->ev, EV_READ, 0);
+}
+
+void
+evzmq_pause(struct evzmq *ez, int paused)
+{
+	ez->paused = paused;
+	if (!paused)
+		evzmq_kick(ez);	/* no edge will announce what waited */
 }
 
 int

@@ -89,6 +89,14 @@ void		 evzmq_want_write(struct evzmq *ez);
 void		 evzmq_kick(struct evzmq *ez);
 
 /*
+ * Stop reading (paused 1) or go on (0). While paused the socket's queue
+ * and then the peers' fill, which is the backpressure; on_writable and
+ * sends go on. A pause asked from on_msg takes effect after that message;
+ * a resume reads what waited in the next loop iteration.
+ */
+void		 evzmq_pause(struct evzmq *ez, int paused);
+
+/*
  * zmq_send / zmq_msg_send with ZMQ_DONTWAIT added, then evzmq_kick after
  * the last part (or a failure).
  * evzmq_send_msg consumes 'msg' on success, as zmq_msg_send does; on

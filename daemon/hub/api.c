@@ -530,6 +530,9 @@ get_metrics(struct evhttp_request *req, struct hub_api *api)
 	    (unsigned long long)s->duplicates);
 	METRIC("commits_total", "counter", "Durable store transactions.",
 	    "%llu", (unsigned long long)s->commits);
+	METRIC("read_pauses_total", "counter", "Times reading stopped with "
+	    "receive_queue_max_mb of batches waiting to be stored.", "%llu",
+	    (unsigned long long)s->read_pauses);
 	METRIC("auth_allowed_total", "counter", "ZAP handshakes allowed.",
 	    "%llu", (unsigned long long)z->allowed);
 	METRIC("auth_refused_total", "counter", "ZAP handshakes refused.",

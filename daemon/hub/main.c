@@ -40,6 +40,7 @@ struct hub_config {
 	char		*tokens_file;
 	long long	 store_max_mb;
 	long long	 http_max_body_mb;
+	long long	 receive_queue_max_mb;
 	bool		 debug;
 };
 
@@ -62,6 +63,8 @@ static const struct config_key hub_keys[] = {
 	    "store disk budget in MiB"),
 	K(http_max_body_mb, CONFIG_INT, "16", false, 1, 1024,
 	    "HTTP request body limit in MiB"),
+	K(receive_queue_max_mb, CONFIG_INT, "256", false, 1, 65536,
+	    "memory for batches received and not yet stored, in MiB"),
 	K(debug, CONFIG_BOOL, "false", false, 0, 0, "log debug lines"),
 };
 #undef K
@@ -248,7 +251,8 @@ main(int argc, char **argv)
 		fatalx("bind %s: %s", h.c.listen, zmq_strerror(errno));
 	keys_free(&kp);
 
-	if ((h.receiver = receiver_new(base, router, store, h.sites)) == NULL)
+	if ((h.receiver = receiver_new(base, router, store, h.sites,
+	    (size_t)h.c.receive_queue_max_mb << 20)) == NULL)
 		fatal("receiver");
 	if ((rc = httpd_open(base, h.c.http_listen,
 	    (size_t)h.c.http_max_body_mb << 20, &http)) != 0)

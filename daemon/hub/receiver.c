@@ -51,6 +51,7 @@ struct queued {
 	Msosync__Frame		*frame;
 	uint8_t			 epoch[WIRE_EPOCH_LEN];	/* its session's */
 	struct store_batch	 batch;		/* rec, ev and link */
+	size_t			 bytes;		/* of its arena, counted */
 	int			 prepared;
 	struct receiver		*r;
 	struct arena		 arena;		/* the frame, ev and link */
@@ -76,6 +77,9 @@ struct receiver {
 	size_t			 sess_cap, nsess;
 	struct queued		**q;		/* batches, in arrival order */
 	size_t			 nq, qcap;
+	size_t			 qbytes;	/* their arenas' */
+	size_t			 qmax;		/* reading stops past it */
+	int			 paused;
 	struct store_batch	*batches;
 	size_t			 bcap;
 	struct buf		 out;
@@ -226,6 +230,34 @@ no_session(struct receiver *r, const struct session *s, const uint8_t *rid,
 	    "no session: send hello", s->acked_seq, s->site_id);
 }
 
+/*
+ * Count what q's arena holds now, and stop reading the socket while the
+ * queue is past its bound: the agents' frames then wait in ZeroMQ's
+ * queues and TCP, each site's within its credit, and not decoded.
+ */
+static void
+account(struct receiver *r, struct queued *q)
+{
+	r->qbytes += q->arena.used - q->bytes;
+	q->bytes = q->arena.used;
+}
+
+static void
+throttle(struct receiver *r)
+{
+	int	over = r->qbytes > r->qmax;
+
+	if (over == r->paused)
+		return;
+	r->paused = over;
+	if (over) {
+		r->stats.read_pauses++;
+		log_debug("receiver: %zu bytes queued; reading paused",
+		    r->qbytes);
+	}
+	evzmq_pause(r->ez, over);
+}
+
 static void
 prepare(struct workq_job *job)
 {
@@ -240,6 +272,8 @@ prepared(struct workq_job *job)
 	struct queued	*q = workq_owner(job, struct queued, job);
 
 	q->prepared = 1;
+	account(q->r, q);	/* its events and links, now */
+	throttle(q->r);
 	event_active(q->r->apply_ev, 0, 0);
 }
 
@@ -264,6 +298,8 @@ enqueue(struct receiver *r, const struct session *s, const uint8_t *rid,
 	q->batch.rec = (const Msosync__Record *const *)f->batch->records;
 	q->batch.nrec = f->batch->n_records;
 	q->prepared = 0;
+	q->bytes = 0;
+	account(r, q);		/* the decoded frame */
 	if (r->nq == r->qcap) {
 		r->qcap = r->qcap ? r->qcap * 2 : 64;
 		r->q = xrealloc(r->q, r->qcap * sizeof(*r->q));
@@ -272,6 +308,7 @@ enqueue(struct receiver *r, const struct session *s, const uint8_t *rid,
 	q->job.run = prepare;
 	q->job.done = prepared;
 	workq_push(r->workers, &q->job);
+	throttle(r);
 }
 
 static void
@@ -437,10 +474,13 @@ applied(struct receiver *r, size_t n, int rc)
 			    b->message, b->acked_seq, q->site_id);
 		}
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		r->qbytes -= r->q[i]->bytes;
 		queued_free(r->q[i]);
+	}
 	r->nq -= n;
 	memmove(r->q, r->q + n, r->nq * sizeof(*r->q));
+	throttle(r);
 }
 
 /* On the writer thread: the transaction and its fsync. */
@@ -509,10 +549,11 @@ on_apply(evutil_socket_t fd, short what, void *arg)
 
 struct receiver *
 receiver_new(struct event_base *base, void *router, struct store *store,
-    const struct sites *sites)
+    const struct sites *sites, size_t queue_max)
 {
 	struct receiver	*r = xcalloc(1, sizeof(*r));
 
+	r->qmax = queue_max;
 	r->base = base;
 	r->router = router;
 	r->store = store;

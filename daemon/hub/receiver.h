@@ -29,6 +29,7 @@ struct receiver_stats {
 	uint64_t	retransmits;
 	uint64_t	duplicates;
 	uint64_t	commits;
+	uint64_t	read_pauses;	/* reading stopped at queue_max */
 	uint64_t	rejects[16];	/* by Msosync__Reject__Code */
 };
 
@@ -43,10 +44,14 @@ struct receiver_site {
 /*
  * Serve 'router' (bound, CURVE + ZAP set up by the caller, who keeps
  * owning it). 'store' and 'sites' must outlive the receiver; base needs
- * event_base_priority_init(base, 2). Returns NULL with errno on failure.
+ * event_base_priority_init(base, 2). Batches received and not yet stored
+ * (decoded and prepared, about three times their frames) hold at most
+ * about 'queue_max' bytes: past it the receiver stops reading the socket
+ * until a commit frees some. Returns NULL with errno on failure.
  */
 struct receiver	*receiver_new(struct event_base *base, void *router,
-		    struct store *store, const struct sites *sites);
+		    struct store *store, const struct sites *sites,
+		    size_t queue_max);
 void		 receiver_free(struct receiver **r);
 
 /* After a SIGHUP reload; the old registry may be freed after this. */

@@ -2,7 +2,10 @@
 # Offline first (DESIGN §4.7, §4.3): with the hub down the agents of
 # sites 7 and 8 keep journaling; their status says how far behind the hub
 # is (backlog, lag_seconds, the link down). When the hub comes back they
-# catch up by themselves, and the hub holds every event once.
+# catch up by themselves, and the hub holds every event once. The hub
+# comes back with a 1 MiB receive queue, so the catch-up runs through its
+# read pauses (the backpressure that bounds its memory) and still loses
+# and doubles nothing.
 #
 # Knobs: IT_PRE (events per site before the outage), IT_OUTAGE_EVENTS
 # (events per site journaled while the hub is down).
@@ -64,8 +67,8 @@ for id in 7 8; do
 	assert_eq "agent $id backlog still" "$MORE" "$(agent_status "$id" 'd["backlog"]')"
 done
 
-say "hub back"
-start_hub
+say "hub back, with a 1 MiB receive queue"
+start_hub --receive-queue-max-mb 1
 wait_until 60 caught_up 7
 wait_until 60 caught_up 8
 for id in 7 8; do
@@ -82,4 +85,7 @@ curl -s -H "Authorization: Bearer $TOKEN" -o "$T/verify.json" \
     -w '%{http_code}' "$HUB_URL/v1/verify" >"$T/verify.code"
 assert_eq "GET /v1/verify status" 200 "$(cat "$T/verify.code")"
 assert_eq "verify events_checked" $((2 * (PRE + MORE))) "$(json_get "$T/verify.json" 'd["events_checked"]')"
+pauses=$(curl -sf "$HUB_URL/metrics" | awk '$1 == "msosync_hub_read_pauses_total" { print $2 }')
+[ "${pauses:-0}" -ge 1 ] || fail "the catch-up never paused reading (read_pauses_total '${pauses}')"
+echo "ok: reading paused $pauses times at the 1 MiB bound"
 say "pass"

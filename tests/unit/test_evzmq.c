@@ -5,7 +5,8 @@
  * EVZMQ_BURST messages that let higher priorities in, the edge-trigger rule
  * (a ZMQ_EVENTS read eats the edge; evzmq_kick and evzmq_send recover
  * it), waiting for POLLOUT at the high-water mark, messages with too many
- * parts, and freeing the evzmq from its own callback.
+ * parts, pausing reads (from the callback, through eaten edges) and
+ * resuming them, and freeing the evzmq from its own callback.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -34,6 +35,7 @@ struct fx {
 	size_t			 ngot;
 	int			 writable;
 	int			 free_on_msg;
+	int			 pause_on_msg;	/* after the first message */
 	struct event		*urgent;	/* made ready by message 1 */
 	size_t			 urgent_saw;	/* messages read when it ran */
 };
@@ -52,6 +54,8 @@ on_msg(struct evzmq *ez, struct evzmq_msg *m, void *arg)
 	f->nparts[f->ngot++] = m->nparts;
 	if (f->urgent != NULL && f->ngot == 1)
 		event_active(f->urgent, 0, 0);
+	if (f->pause_on_msg && f->ngot == 1)
+		evzmq_pause(ez, 1);
 	if (f->free_on_msg) {
 		evzmq_free(&ez);
 		assert_null(ez);
@@ -318,6 +322,55 @@ test_too_many_parts(void **state)
 	assert_int_equal(evzmq_stats(f->ez)->received, 1);
 }
 
+static int
+got_four(const struct fx *f)
+{
+	return f->ngot >= 4;
+}
+
+/*
+ * A pause asked from on_msg stops the round after that message; what
+ * arrives while paused (its edge read and gone) waits in the socket, and
+ * the resume delivers all of it, in order, with no edge to announce it.
+ */
+static void
+test_pause_resume(void **state)
+{
+	struct fx	*f = *state;
+	char		 m[8];
+
+	f->pause_on_msg = 1;
+	for (int i = 0; i < 3; i++) {
+		snprintf(m, sizeof(m), "m%d", i);
+		assert_int_equal(zmq_send(f->b, m, 2, 0), 2);
+	}
+	usleep(20000);
+	for (int i = 0; i < 20; i++) {
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	assert_int_equal(f->ngot, 1);
+	assert_string_equal(f->got[0], "m0");
+	/* a write goes on while paused */
+	assert_int_equal(evzmq_send(f->ez, "out", 3, 0), 0);
+	assert_int_equal(zmq_recv(f->b, m, sizeof(m), 0), 3);
+	assert_int_equal(zmq_send(f->b, "m3", 2, 0), 2);
+	usleep(20000);
+	for (int i = 0; i < 20; i++) {
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	assert_int_equal(f->ngot, 1);
+	evzmq_pause(f->ez, 0);
+	run_until(f, 1000, got_four);
+	assert_int_equal(f->ngot, 4);
+	for (int i = 0; i < 4; i++) {
+		snprintf(m, sizeof(m), "m%d", i);
+		assert_string_equal(f->got[i], m);
+	}
+	assert_int_equal(evzmq_stats(f->ez)->received, 4);
+}
+
 static void
 test_free_in_callback(void **state)
 {
@@ -351,6 +404,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_wait_for_pollout, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_parts, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pause_resume, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_callback, setup,
 		    teardown),
