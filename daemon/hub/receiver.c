@@ -53,6 +53,8 @@ struct queued {
 	struct store_batch	 batch;		/* rec, ev and link */
 	size_t			 bytes;		/* of its arena, counted */
 	int			 prepared;
+	uint64_t		 last_seq;	/* its last record's */
+	int64_t			 first_recorded_at;	/* ms; 0: unknown */
 	struct receiver		*r;
 	struct arena		 arena;		/* the frame, ev and link */
 	ProtobufCAllocator	 pb;
@@ -272,6 +274,11 @@ prepared(struct workq_job *job)
 	struct queued	*q = workq_owner(job, struct queued, job);
 
 	q->prepared = 1;
+	if (q->batch.nrec > 0) {
+		q->last_seq = q->batch.rec[q->batch.nrec - 1]->seq;
+		if (q->batch.ev != NULL && q->batch.ev[0] != NULL)
+			q->first_recorded_at = q->batch.ev[0]->recorded_at;
+	}
 	account(q->r, q);	/* its events and links, now */
 	throttle(q->r);
 	event_active(q->r->apply_ev, 0, 0);
@@ -298,6 +305,8 @@ enqueue(struct receiver *r, const struct session *s, const uint8_t *rid,
 	q->batch.rec = (const Msosync__Record *const *)f->batch->records;
 	q->batch.nrec = f->batch->n_records;
 	q->prepared = 0;
+	q->last_seq = 0;
+	q->first_recorded_at = 0;
 	q->bytes = 0;
 	account(r, q);		/* the decoded frame */
 	if (r->nq == r->qcap) {
@@ -426,6 +435,24 @@ code_of(int result)
 }
 
 /*
+ * q was refused. Its session ends (the agent says hello again, maybe much
+ * later), and its records count as the site's lag from now: until the
+ * agent's next heartbeat the hub's figures would otherwise say a stalled
+ * site is caught up.
+ */
+static void
+refused(struct session *s, const struct queued *q)
+{
+	if (q->last_seq > s->head_seq)
+		s->head_seq = q->last_seq;
+	if (q->first_recorded_at > 0 && (s->oldest_unacked_at == 0 ||
+	    q->first_recorded_at < s->oldest_unacked_at))
+		s->oldest_unacked_at = q->first_recorded_at;
+	if (is_current(s, q->rid, q->rid_len))
+		s->rid_len = 0;
+}
+
+/*
  * The commit of the first n queued batches ended with rc: account, ack
  * or refuse each, and let them go.
  */
@@ -453,6 +480,7 @@ applied(struct receiver *r, size_t n, int rc)
 			reject(r, q->rid, q->rid_len,
 			    MSOSYNC__REJECT__CODE__FULL,
 			    "the hub's store is full", s->acked_seq, q->site_id);
+			refused(s, q);
 			continue;
 		}
 		s->acked_seq = b->acked_seq;
@@ -472,6 +500,7 @@ applied(struct receiver *r, size_t n, int rc)
 				    b->message);
 			reject(r, q->rid, q->rid_len, code_of(b->result),
 			    b->message, b->acked_seq, q->site_id);
+			refused(s, q);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {

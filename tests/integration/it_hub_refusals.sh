@@ -157,8 +157,13 @@ BEFORE=$(counts)
 unchanged "a replayed batch"
 
 say "an altered record: the chain breaks, the site stops"
-probe 0 tamper site9 --site 9 --epoch $E9
+probe 0 tamper site9 --site 9 --epoch $E9 --events 3
 grep -q '^reject code=chain_mismatch acked_seq=9 ' "$T/probe.out" || fail "no reject chain_mismatch"
+# the refusal ends the session, and the refused records are the lag
+assert_eq "site 9 connected after the refusal" False "$(hub_site 9 's["connected"]')"
+assert_eq "site 9 head_seq after the refusal" 12 "$(hub_site 9 's["head_seq"]')"
+assert_eq "site 9 lag after the refusal" 3 "$(hub_site 9 's["lag"]')"
+assert_eq "site 9 lag_seconds > 0 after the refusal" True "$(hub_site 9 's["lag_seconds"] > 0')"
 unchanged "an altered record"
 assert_eq "site 9 state" chain_broken "$(hub_site 9 's["state"]')"
 assert_eq "site 9 chain" broken "$(hub_site 9 's["chain"]')"
