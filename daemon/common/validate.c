@@ -37,15 +37,37 @@ struct out {
 static int	bad(struct out *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/*
+ * A message cut short by its buffer ends where s[n] is: drop a UTF-8
+ * sequence the cut left incomplete (the texts hold "≥"), so that the
+ * message stays valid UTF-8 for the JSON it goes into.
+ */
+static void
+cut_utf8(char *s, size_t n)
+{
+	size_t		i = n;
+	unsigned char	c;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0 || (c = (unsigned char)s[i - 1]) < 0xc0)
+		return;
+	if (n - (i - 1) < (size_t)(c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2))
+		s[i - 1] = '\0';
+}
+
 static int
 bad(struct out *o, const char *fmt, ...)
 {
 	va_list	ap;
+	int	n;
 
 	if (o->err != NULL && o->len > 0) {
 		va_start(ap, fmt);
-		vsnprintf(o->err, o->len, fmt, ap);
+		n = vsnprintf(o->err, o->len, fmt, ap);
 		va_end(ap);
+		if (n > 0 && (size_t)n >= o->len)
+			cut_utf8(o->err, o->len - 1);
 	}
 	return MSOSYNC_EINVAL;
 }
@@ -238,7 +260,8 @@ check_value(struct out *o, const ProtobufCFieldDescriptor *fd, const void *p,
 			v = e;
 		}
 		if (v < 0 && ends_with(fd->name, "_cents"))
-			return bad_at(o, at, "must be >= 0");
+			/* DESIGN §9's words: U+2265, in UTF-8 */
+			return bad_at(o, at, "must be ≥ 0");
 		break;
 	case PROTOBUF_C_TYPE_UINT32:
 		memcpy(&d, p, sizeof(d));

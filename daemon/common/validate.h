@@ -11,7 +11,7 @@
  *     category/status/role/method/source/course/area/result, minutes,
  *     quantity, contract start/end dates, training completed_on/expires_on,
  *     license expires_on); dates real and end >= start.
- *     Error text: "field.path: reason", e.g. "sale.amount_cents: must be >= 0".
+ *     Error text: "field.path: reason", e.g. "sale.amount_cents: must be ≥ 0".
  *
  *   validate_stamp: site_id, recorded_at = now, business_date = the
  *     occurred_at's local date in the process's time zone (the agent sets TZ

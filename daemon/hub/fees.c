@@ -380,9 +380,15 @@ query_fees(struct store *st, const struct sites *sites, uint32_t yyyymm,
 		snprintf(err, errlen, "store: %s", msosync_strerror(rc));
 		return rc;
 	}
+	/* The common report shape (DESIGN §6): the month as from..to. */
+	*out = json_object();
+	pbjson_format_date(yyyymm * 100 + 1, buf);
+	json_object_set_new(*out, "from", json_string(buf));
+	pbjson_format_date(query_month_last(yyyymm), buf);
+	json_object_set_new(*out, "to", json_string(buf));
+	json_object_set_new(*out, "by", json_string("site"));
 	snprintf(buf, sizeof(buf), "%04" PRIu32 "-%02" PRIu32, yyyymm / 100,
 	    yyyymm % 100);
-	*out = json_object();
 	json_object_set_new(*out, "period", json_string(buf));
 	json_object_set_new(*out, "rows", fs.rows);
 	return 0;

@@ -32,6 +32,9 @@
  *   on or after the group's last day.
  * - licenses_expiring: the latest licence per (staff, type) of any staff
  *   of the site expiring within LICENSE_DAYS from the group's last day.
+ * - avg_ticket and revenue_per_provider_hour are money: integer cents,
+ *   the quotient rounded half up (money_per), null on a zero denominator.
+ *   provider_hours is hours, not money: a number (minutes / 60).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -1013,6 +1016,37 @@ ratio(int64_t num, int64_t den)
 	return den != 0 ? json_real((double)num / (double)den) : json_null();
 }
 
+/*
+ * Money per unit (avg_ticket, revenue_per_provider_hour): num / den in
+ * integer cents, halves away from zero like mso_fee's half_up (so half
+ * up for the sums of the KPIs, which do not go negative), exact in 128
+ * bits; null when den is 0. A quotient past int64 (never from real sums)
+ * is held at its bound.
+ */
+static json_t *
+money_per(__int128 num, __int128 den)
+{
+	__int128	q, r;
+
+	if (den == 0)
+		return json_null();
+	if (den < 0) {
+		num = -num;
+		den = -den;
+	}
+	q = num / den;
+	r = num % den;
+	if (2 * r >= den)
+		q++;
+	else if (2 * r <= -den)
+		q--;
+	if (q > INT64_MAX)
+		q = INT64_MAX;
+	else if (q < INT64_MIN)
+		q = INT64_MIN;
+	return json_integer((json_int_t)q);
+}
+
 static void
 set_int(json_t *o, const char *k, int64_t v)
 {
@@ -1199,16 +1233,15 @@ row_json(struct q *q, struct group *g)
 	set_int(r, "net_revenue", net);
 	set_int(r, "collections", c[AGG_COLLECTIONS]);
 	set_int(r, "tickets", c[AGG_TICKETS_NEW]);
-	json_object_set_new(r, "avg_ticket", ratio(gross,
+	json_object_set_new(r, "avg_ticket", money_per(gross,
 	    c[AGG_TICKETS_NEW]));
 	json_object_set_new(r, "retail_pct", ratio(retail, gross));
 	set_int(r, "service_revenue", service);
 	json_object_set_new(r, "provider_hours",
 	    json_real((double)minutes / 60.0));
 	/* service / (minutes / 60), kept exact as 60 × service / minutes */
-	json_object_set_new(r, "revenue_per_provider_hour", minutes != 0 ?
-	    json_real((double)service * 60.0 / (double)minutes) :
-	    json_null());
+	json_object_set_new(r, "revenue_per_provider_hour",
+	    money_per((__int128)service * 60, minutes));
 	json_object_set_new(r, "no_show_rate", ratio(noshow, done + noshow));
 	json_object_set_new(r, "cancellation_rate",
 	    ratio(c[AGG_APPT_CANCELLED], done + noshow +

@@ -7,11 +7,14 @@
  * Shapes (JSON, built with jansson; the caller owns the object):
  *   reports: {"from":"YYYY-MM-DD","to":"YYYY-MM-DD","by":"day|month|site|franchise",
  *             "rows":[{ "site_id"|"date"|"month"|(none), KPI keys ... }]}
- *   fees:    {"period":"YYYY-MM","rows":[{"site_id","fee_model","base_cents",
- *             "fee_cents", statement fields ...}]}
+ *   fees:    {"from":"YYYY-MM-01","to":"YYYY-MM-DD" (the month's last day),
+ *             "by":"site","period":"YYYY-MM","rows":[{"site_id","fee_model",
+ *             "base_cents","fee_cents", statement fields ...}]}
  *   contracts: {"contracts":[{site_id, contract_id, vendor_id, ...}]}
- * Money is integer cents, counts integers, ratios numbers (fractions) or
- * null when the denominator is zero.
+ * Money is integer cents (money per unit too: avg_ticket and
+ * revenue_per_provider_hour, rounded half up), counts integers, ratios
+ * numbers (fractions); a ratio or money per unit is null when the
+ * denominator is zero. provider_hours is a number of hours.
  *
  * Event-loop thread only (it reads the store).
  */

@@ -61,7 +61,7 @@ struct msosync_error {
 	size_t		 index;		/* the event's position, from 0 */
 	const char	*event_id;	/* NULL when it could not be read */
 	const char	*message;	/* "path: reason", e.g.
-					   "sale.amount_cents: must be >= 0" */
+					   "sale.amount_cents: must be ≥ 0" */
 };
 
 /*

@@ -6,7 +6,9 @@
 # statement of a whole month inside the range, must equal what a few
 # lines of Python compute from the NDJSON that was submitted, voids taken
 # into account: every sum exactly, the franchise row as the sum of the
-# sites, the day rows adding up to the range. CSV and table output, the
+# sites, the day rows adding up to the range, money (money per unit too:
+# avg_ticket, revenue_per_provider_hour) as integer cents rounded half up,
+# and the fee statement in the common report shape. CSV and table output, the
 # exit codes and the routes' 400s are checked on the way.
 #
 # Knobs: IT_RATE (simulated events a clinic a day), IT_SEED.
@@ -140,6 +142,28 @@ def check(what, row, parts, names):
         elif row[k] != kpi(parts, k):
             bad.append(f"{what}: {k} = {row[k]!r}, expected {kpi(parts, k)!r}")
 
+# money is integer cents (DESIGN §6), money per unit too: rounded half up
+MONEY = SUMS + ("service_revenue", "contract_variance", "rebate_accrued",
+                "avg_ticket", "revenue_per_provider_hour")
+
+def half_up(n, d):
+    return (2 * n + d) // (2 * d) if d else None
+
+def check_money(what, row, parts):
+    for k in MONEY:
+        v = row.get(k)
+        if v is not None and (type(v) is not int):
+            bad.append(f"{what}: {k} = {v!r} is not integer cents")
+    if "avg_ticket" in row and row["avg_ticket"] != half_up(
+            row.get("gross_sales", 0), row.get("tickets", 0)):
+        bad.append(f"{what}: avg_ticket = {row['avg_ticket']!r}, expected "
+                   f"{half_up(row.get('gross_sales', 0), row.get('tickets', 0))!r}")
+    if "revenue_per_provider_hour" in row:
+        want = half_up(60 * row.get("service_revenue", 0), parts["minutes"])
+        if row["revenue_per_provider_hour"] != want:
+            bad.append(f"{what}: revenue_per_provider_hour = "
+                       f"{row['revenue_per_provider_hour']!r}, expected {want!r}")
+
 def load(name):
     d = json.load(open(f"{T}/{name}.json"))
     for k, v in (("from", FROM), ("to", END)):
@@ -162,6 +186,7 @@ for kind in ("kpis", "financials"):
         bad.append(f"{kind} by site: rows for {sorted(rows, key=str)}")
     for s in SITES:
         check(f"{kind} site {s}", rows.get(s, {}), site_tot[s], names)
+        check_money(f"{kind} site {s}", rows.get(s, {}), site_tot[s])
         checked += len(names)
 
     fr = load(f"{kind}-franchise")["rows"]
@@ -169,6 +194,7 @@ for kind in ("kpis", "financials"):
         bad.append(f"{kind} by franchise: {len(fr)} rows")
     else:
         check(f"{kind} franchise", fr[0], fr_tot, names)
+        check_money(f"{kind} franchise", fr[0], fr_tot)
         for k in SUMS:
             if fr[0].get(k) != sum(rows.get(s, {}).get(k, 0) for s in SITES):
                 bad.append(f"{kind}: franchise {k} is not the sum of sites")
@@ -181,6 +207,7 @@ for kind in ("kpis", "financials"):
         seen.add(day)
         parts = total(days[s][day] for s in SITES if day in days[s])
         check(f"{kind} day {day}", r, parts, SUMS)
+        check_money(f"{kind} day {day}", r, parts)
         checked += len(SUMS)
     for k in SUMS:
         got = sum(r.get(k, 0) for r in by_day)
@@ -200,6 +227,10 @@ fees = json.load(open(f"{T}/fees.json"))
 frows = {r.get("site_id"): r for r in fees.get("rows", [])}
 if fees.get("period") != MONTH:
     bad.append(f"fees: period {fees.get('period')!r}, expected {MONTH!r}")
+# the common report shape too: the month as from..to, by site
+for k, v in (("from", lo), ("to", hi), ("by", "site")):
+    if fees.get(k) != v:
+        bad.append(f"fees: {k} {fees.get(k)!r}, expected {v!r}")
 for s in SITES:
     base = total(in_range(s, lo, hi))["gross_sales"]
     fee = (600 * base + 5000) // 10000
@@ -238,7 +269,11 @@ for line, want in zip(rows[1:], doc["rows"]):
     assert len(line) == len(head), f"{len(line)} cells for {len(head)} columns"
     got = dict(zip(head, line))
     assert int(got["site_id"]) == want["site_id"]
-    for k in ("gross_sales", "net_revenue", "collections", "refunds"):
+    for k in ("gross_sales", "net_revenue", "collections", "refunds",
+              "avg_ticket", "revenue_per_provider_hour"):
+        if want[k] is None:
+            continue
+        assert type(want[k]) is int, f"{k}: {want[k]!r} is not integer cents"
         assert int(got[k]) == want[k], f"{k}: {got[k]} vs {want[k]}"
     for k, v in want.items():
         if isinstance(v, dict):

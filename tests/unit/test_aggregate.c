@@ -54,6 +54,7 @@
 #define MIB		((size_t)1 << 20)
 #define NSITES		3
 #define NUL		(-1e300)	/* a ratio that must be null */
+#define MNUL		INT64_MIN	/* money per unit that must be null */
 #define NOV		20261120
 #define NOV21		20261121
 #define NOV22		20261122
@@ -616,9 +617,12 @@ golden(struct fx *fx)
 /* What a row must hold: every KPI of DESIGN §6. */
 struct want {
 	int64_t	gross, sv, refunds, net, collections, tickets;
-	double	avg_ticket, retail_pct;
+	int64_t	avg_ticket;		/* cents, half up; MNUL: null */
+	double	retail_pct;
 	int64_t	service;
-	double	hours, per_hour, no_show, cancel, rebook, consent, leads;
+	double	hours;
+	int64_t	per_hour;		/* cents, half up; MNUL: null */
+	double	no_show, cancel, rebook, consent, leads;
 	double	by_source[8];		/* web, social, referral, ... */
 	int64_t	new_clients, supply;
 	double	supply_pct;
@@ -668,6 +672,23 @@ real_is(const json_t *o, const char *key, double want)
 	assert_true(fabs(json_real_value(v) - want) <= 1e-9);
 }
 
+/* Money per unit: integer cents (DESIGN §6), or null. */
+static void
+money_is(const json_t *o, const char *key, int64_t want)
+{
+	const json_t	*v = json_object_get(o, key);
+
+	assert_non_null(v);
+	if (want == MNUL) {
+		assert_true(json_is_null(v));
+		return;
+	}
+	if (!json_is_integer(v))
+		fprintf(stderr, "%s: not integer cents\n", key);
+	assert_true(json_is_integer(v));
+	assert_int_equal(json_integer_value(v), want);
+}
+
 static void
 expect_kpis(const json_t *row, const struct want *w)
 {
@@ -685,11 +706,11 @@ expect_kpis(const json_t *row, const struct want *w)
 	assert_int_equal(ival(row, "net_revenue"), w->net);
 	assert_int_equal(ival(row, "collections"), w->collections);
 	assert_int_equal(ival(row, "tickets"), w->tickets);
-	real_is(row, "avg_ticket", w->avg_ticket);
+	money_is(row, "avg_ticket", w->avg_ticket);
 	real_is(row, "retail_pct", w->retail_pct);
 	assert_int_equal(ival(row, "service_revenue"), w->service);
 	real_is(row, "provider_hours", w->hours);
-	real_is(row, "revenue_per_provider_hour", w->per_hour);
+	money_is(row, "revenue_per_provider_hour", w->per_hour);
 	real_is(row, "no_show_rate", w->no_show);
 	real_is(row, "cancellation_rate", w->cancel);
 	real_is(row, "rebooking_rate", w->rebook);
@@ -748,9 +769,11 @@ row_at(const json_t *doc, size_t i)
  * collections: card 53660 + 10000 + 15000 + 10000, cash 42000, financing
  *   60000 = 190660 (gift_card 10000 and membership_credit 10000 out)
  * tickets: T-1, T-2, T-3, T-4, T-5, T-7 (11-20), T-8 (11-21) = 7 (T-6 void)
- * avg_ticket 125000 / 7; retail_pct 8000 / 125000 = 0.064
+ * avg_ticket 125000 / 7 = 17857.14, half up 17857; retail_pct 8000 /
+ *   125000 = 0.064
  * service_revenue 125000 - 8000 = 117000
- * provider_hours (480 + 360) / 60 = 14; per hour 117000 / 14
+ * provider_hours (480 + 360) / 60 = 14; per hour 117000 / 14 = 8357.14,
+ *   half up 8357
  * no_show 1 / (3 + 1); cancellation 1 / (3 + 1 + 1); rebooking 1 / 3;
  *   consent 2 / 3
  * leads: 2 converted / 5 new; web 1 / 3, referral 1 / 2, others null
@@ -769,9 +792,9 @@ row_at(const json_t *doc, size_t i)
  */
 static const struct want site1_nov = {
 	125000, 85000, 5000, 120000, 190660, 7,
-	125000.0 / 7, 0.064,
+	17857, 0.064,
 	117000,
-	14.0, 117000.0 / 14, 0.25, 0.2, 1.0 / 3, 2.0 / 3, 0.4,
+	14.0, 8357, 0.25, 0.2, 1.0 / 3, 2.0 / 3, 0.4,
 	{ 1.0 / 3, NUL, 0.5, NUL, NUL, NUL, NUL, NUL },
 	3, 345000,
 	345000.0 / 117000,
@@ -790,9 +813,9 @@ static const struct want site1_nov = {
  */
 static const struct want site2_nov = {
 	10000, 0, 0, 10000, 10000, 1,
-	10000.0, 0.0,
+	10000, 0.0,
 	10000,
-	5.0, 2000.0, 0.0, 0.0, 0.0, 0.0, NUL,
+	5.0, 2000, 0.0, 0.0, 0.0, 0.0, NUL,
 	{ NUL, NUL, NUL, NUL, NUL, NUL, NUL, NUL },
 	1, 100000,
 	10.0,
@@ -804,9 +827,9 @@ static const struct want site2_nov = {
 /* Site 3: nothing at all; every ratio null; not billed before any data. */
 static const struct want site3_nov = {
 	0, 0, 0, 0, 0, 0,
-	NUL, NUL,
+	MNUL, NUL,
 	0,
-	0.0, NUL, NUL, NUL, NUL, NUL, NUL,
+	0.0, MNUL, NUL, NUL, NUL, NUL, NUL,
 	{ NUL, NUL, NUL, NUL, NUL, NUL, NUL, NUL },
 	0, 0,
 	NUL,
@@ -817,7 +840,8 @@ static const struct want site3_nov = {
 
 /*
  * The franchise, November: sums of the sites, ratios from the sums:
- * gross 135000, service 127000, tickets 8, provider minutes 1140 (19 h);
+ * gross 135000, service 127000, tickets 8 (avg 16875 exactly), provider
+ * minutes 1140 (19 h: 127000 / 19 = 6684.21 an hour, half up 6684);
  * appointments completed 4, no_show 1, cancelled 1: no_show 1 / 5,
  * cancellation 1 / 6, rebooking 1 / 4, consent 2 / 4; supply 445000;
  * variance 10000 - 5000; rebate 9450 + 3000; staff np-3, rn-1, fd-1, mgr-1,
@@ -825,9 +849,9 @@ static const struct want site3_nov = {
  */
 static const struct want franchise_nov = {
 	135000, 85000, 5000, 130000, 200660, 8,
-	135000.0 / 8, 8000.0 / 135000,
+	16875, 8000.0 / 135000,
 	127000,
-	19.0, 127000.0 / 19, 0.2, 1.0 / 6, 0.25, 0.5, 0.4,
+	19.0, 6684, 0.2, 1.0 / 6, 0.25, 0.5, 0.4,
 	{ 1.0 / 3, NUL, 0.5, NUL, NUL, NUL, NUL, NUL },
 	4, 445000,
 	445000.0 / 127000,
@@ -898,9 +922,9 @@ test_golden_by_day(void **state)
 	const json_t	*row;
 	struct want	 d20 = {
 		115000, 85000, 0, 115000, 180660, 6,
-		115000.0 / 6, 8000.0 / 115000,
+		19167, 8000.0 / 115000,		/* 19166.67 */
 		107000,
-		14.0, 107000.0 / 14, 0.25, 0.2, 1.0 / 3, 2.0 / 3, 0.4,
+		14.0, 7643, 0.25,			/* 7642.86 */ 0.2, 1.0 / 3, 2.0 / 3, 0.4,
 		{ 1.0 / 3, NUL, 0.5, NUL, NUL, NUL, NUL, NUL },
 		3, 345000,
 		345000.0 / 107000,
@@ -910,9 +934,9 @@ test_golden_by_day(void **state)
 	};
 	struct want	 d21 = {
 		10000, 0, 5000, 5000, 10000, 1,
-		10000.0, 0.0,
+		10000, 0.0,
 		10000,
-		0.0, NUL, NUL, NUL, NUL, NUL, NUL,
+		0.0, MNUL, NUL, NUL, NUL, NUL, NUL,
 		{ NUL, NUL, NUL, NUL, NUL, NUL, NUL, NUL },
 		0, 0,
 		0.0,
@@ -955,9 +979,9 @@ test_golden_by_month(void **state)
 	const json_t	*row;
 	struct want	 oct = {
 		20000, 0, 0, 20000, 20000, 1,
-		20000.0, 0.0,
+		20000, 0.0,
 		20000,
-		0.0, NUL, NUL, NUL, NUL, NUL, NUL,
+		0.0, MNUL, NUL, NUL, NUL, NUL, NUL,
 		{ NUL, NUL, NUL, NUL, NUL, NUL, NUL, NUL },
 		1, 0,
 		0.0,
@@ -1192,6 +1216,13 @@ fee_row(struct fx *fx, json_t **doc, uint32_t site)
 	    sizeof(err)), 0);
 	assert_string_equal(json_string_value(json_object_get(*doc,
 	    "period")), "2026-11");
+	/* the common report shape too (DESIGN §6) */
+	assert_string_equal(json_string_value(json_object_get(*doc, "from")),
+	    "2026-11-01");
+	assert_string_equal(json_string_value(json_object_get(*doc, "to")),
+	    "2026-11-30");
+	assert_string_equal(json_string_value(json_object_get(*doc, "by")),
+	    "site");
 	assert_int_equal(json_array_size(json_object_get(*doc, "rows")),
 	    site != 0 ? 1 : 3);
 	return row_at(*doc, 0);

@@ -12,7 +12,8 @@
  * prepared in slices on the workers, a small one on the loop, and both
  * must give the same answer: seqs in order, and a refused request's errors
  * in the promised order (every value that does not decode, then the
- * validation errors before the first of them), with nothing journaled.
+ * validation errors before the first of them), with nothing journaled;
+ * a negative amount refused in DESIGN §9's exact words.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -355,6 +356,40 @@ test_refuses_whole_request(void **state)
 	check_refuses(f, 3000, idx, kinds, 1, want, 1);
 }
 
+/*
+ * A negative amount is refused in DESIGN §9's words, "≥" being U+2265 in
+ * UTF-8, and the agent's JSON string encoder (buf_json_string, which
+ * writes the errors answer) passes it through unescaped: valid UTF-8 JSON.
+ */
+static void
+test_refusal_text(void **state)
+{
+	static const char	 want[] =
+	    "sale.amount_cents: must be \xe2\x89\xa5 0";
+	static const char	 want_json[] =
+	    "\"sale.amount_cents: must be \xe2\x89\xa5 0\"";
+	struct fx		*f = *state;
+	const size_t		 idx[] = { 1 };
+	const enum line		 kinds[] = { NEGATIVE };
+	struct buf		 b = { 0 }, j = { 0 };
+	struct ingest_req	*req;
+
+	make_body(&b, 0, 3, idx, kinds, 1);
+	req = submit_json(f, &b);
+	assert_int_equal(req->status, INGEST_INVALID);
+	assert_int_equal(req->nerrors, 1);
+	assert_int_equal(req->errors[0].index, 1);
+	assert_string_equal(req->errors[0].event_id, "e-1");
+	assert_string_equal(req->errors[0].message, want);
+	buf_json_string(&j, req->errors[0].message,
+	    strlen(req->errors[0].message));
+	assert_int_equal(j.len, sizeof(want_json) - 1);
+	assert_memory_equal(j.data, want_json, j.len);
+	ingest_req_free(&req);
+	buf_free(&j);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -368,6 +403,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_whole_request,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_text, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

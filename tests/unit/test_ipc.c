@@ -271,12 +271,12 @@ test_invalid_journals_nothing(void **state)
 	msosync_reply_free(&r);
 
 	r = submit(c, EV("neg", -1));
-	assert_one_error(r, 400, 0, "neg", "sale.amount_cents: must be >= 0");
+	assert_one_error(r, 400, 0, "neg", "sale.amount_cents: must be ≥ 0");
 	msosync_reply_free(&r);
 
 	/* all or nothing: the good event before the bad one is not kept */
 	r = submit(c, EV("good", 5) "\n" EV("bad", -500) "\n");
-	assert_one_error(r, 400, 1, "bad", "sale.amount_cents: must be >= 0");
+	assert_one_error(r, 400, 1, "bad", "sale.amount_cents: must be ≥ 0");
 	msosync_reply_free(&r);
 
 	/* a field only the agent may set */
@@ -518,7 +518,7 @@ test_protobuf_validated(void **state)
 	assert_int_equal(rep->n_errors, 1);
 	assert_string_equal(rep->errors[0]->event_id, "pb-1");
 	assert_string_equal(rep->errors[0]->error,
-	    "sale.amount_cents: must be >= 0");
+	    "sale.amount_cents: must be ≥ 0");
 	msosync__submit_reply__free_unpacked(rep, NULL);
 	zmq_msg_close(&m[0]);
 

@@ -6,7 +6,9 @@
  * and by=month rows to the range's total, by=site rows to the franchise
  * row; ratios come from the summed parts; empty groups give null ratios;
  * every day and month of the range has its row; bad ranges are refused
- * with a reason. The last case measures a franchise-year KPI report
+ * with a reason; money per unit (avg_ticket, revenue_per_provider_hour)
+ * is integer cents rounded half up, checked on hand-made lines; the fee
+ * statement has the common report shape. The last case measures a franchise-year KPI report
  * (MSOSYNC_BENCH_SITES sites × 365 days; 200 for the figure in the notes).
  */
 #include <sys/stat.h>
@@ -404,11 +406,14 @@ expect_ratios(const json_t *doc)
 		const json_t	*pct = json_object_get(r, "retail_pct");
 
 		assert_int_equal(ival(r, "service_revenue"), gross - retail);
+		/* money per unit: integer cents, half up */
 		if (tickets == 0)
 			assert_true(json_is_null(avg));
-		else
-			assert_true(fabs(json_real_value(avg) -
-			    (double)gross / (double)tickets) < 1e-9);
+		else {
+			assert_true(json_is_integer(avg));
+			assert_int_equal(json_integer_value(avg),
+			    (2 * gross + tickets) / (2 * tickets));
+		}
 		if (gross == 0)
 			assert_true(json_is_null(pct));
 		else
@@ -565,8 +570,10 @@ test_null_ratios(void **state)
 	expect_all_null(row_at(doc, 3));
 	/* nothing in October before its first data: not billed */
 	assert_int_equal(ival(row_at(doc, 3), "mso_fee"), 0);
-	assert_true(json_is_real(json_object_get(row_at(doc, 0),
+	assert_true(json_is_integer(json_object_get(row_at(doc, 0),
 	    "avg_ticket")));
+	assert_true(json_is_integer(json_object_get(row_at(doc, 0),
+	    "revenue_per_provider_hour")));
 	json_decref(doc);
 }
 
@@ -673,6 +680,222 @@ test_fees_match_reports(void **state)
 	json_decref(doc);
 }
 
+/* Hand-made lines: a sale (ticket set) or an np's shift (minutes). */
+struct hline {
+	uint32_t	 date;
+	const char	*ticket;	/* NULL: a shift */
+	int		 retail;
+	int64_t		 amount;
+	uint32_t	 minutes;
+};
+
+struct hlines {
+	uint32_t		 site;
+	const struct hline	*v;
+	size_t			 n;
+};
+
+static int
+apply_lines(void *arg, struct store_txn *t)
+{
+	const struct hlines	*l = arg;
+	struct gen		 g;
+	Msosync__Event		 ev;
+	Msosync__Sale		 sale;
+	Msosync__StaffShift	 sh;
+	int			 rc;
+
+	memset(&g, 0, sizeof(g));
+	g.site = l->site;
+	for (size_t i = 0; i < l->n; i++) {
+		msosync__event__init(&ev);
+		ev.event_id = "hand";
+		if (l->v[i].ticket != NULL) {
+			msosync__sale__init(&sale);
+			sale.ticket_id = (char *)l->v[i].ticket;
+			sale.category = l->v[i].retail ?
+			    MSOSYNC__SALE__CATEGORY__RETAIL :
+			    MSOSYNC__SALE__CATEGORY__INJECTABLES;
+			sale.amount_cents = l->v[i].amount;
+			ev.body_case = MSOSYNC__EVENT__BODY_SALE;
+			ev.sale = &sale;
+		} else {
+			msosync__staff_shift__init(&sh);
+			sh.staff_ref = "np-1";
+			sh.role = MSOSYNC__STAFF_SHIFT__ROLE__NP;
+			sh.minutes = l->v[i].minutes;
+			ev.body_case = MSOSYNC__EVENT__BODY_STAFF_SHIFT;
+			ev.staff_shift = &sh;
+		}
+		if ((rc = apply(t, &g, &ev, l->v[i].date)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Money per unit of row i: its integer cents, or -1 for null. */
+static int64_t
+cents(const json_t *doc, size_t i, const char *key)
+{
+	const json_t	*v = json_object_get(row_at(doc, i), key);
+
+	if (json_is_null(v))
+		return -1;
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+/*
+ * avg_ticket and revenue_per_provider_hour are money (DESIGN §6): integer
+ * cents, the quotient rounded half up, null on a zero denominator; in the
+ * JSON text too, and in every report that carries them.
+ */
+static void
+test_money_per_unit(void **state)
+{
+	static const struct hline	lines[] = {
+		/* 11-02: 100 over 3 tickets = 33.3; 100 over 3 h = 33.3 */
+		{ 20261102, "T-1", 0, 40, 0 },
+		{ 20261102, "T-2", 0, 30, 0 },
+		{ 20261102, "T-3", 0, 30, 0 },
+		{ 20261102, NULL, 0, 0, 180 },
+		/* 11-03: 200 over 3 = 66.7; service 100 over 2 h = 50 */
+		{ 20261103, "T-4", 1, 100, 0 },
+		{ 20261103, "T-5", 0, 50, 0 },
+		{ 20261103, "T-6", 0, 50, 0 },
+		{ 20261103, NULL, 0, 0, 120 },
+		/* 11-04, halves: 3 over 2 = 1.5; 3 over 1.2 h = 2.5 */
+		{ 20261104, "T-7", 0, 1, 0 },
+		{ 20261104, "T-8", 0, 2, 0 },
+		{ 20261104, NULL, 0, 0, 72 },
+		/* 11-05: nothing */
+	};
+	static const enum query_kind	kinds[] = {
+		QUERY_KPIS, QUERY_FINANCIALS, QUERY_VENDORS, QUERY_COMPLIANCE
+	};
+	struct fx			*fx = *state;
+	struct hlines			 hl = { 1, lines,
+					    sizeof(lines) / sizeof(lines[0]) };
+	json_t				*doc;
+	char				*text;
+
+	write_sites(fx, 1);
+	assert_int_equal(store_write(fx->s, apply_lines, &hl), 0);
+
+	doc = report(fx, QUERY_KPIS, 20261102, 20261105, 0, QUERY_BY_DAY);
+	assert_int_equal(nrows(doc), 4);
+	assert_int_equal(ival(row_at(doc, 0), "gross_sales"), 100);
+	assert_int_equal(ival(row_at(doc, 0), "tickets"), 3);
+	assert_int_equal(cents(doc, 0, "avg_ticket"), 33);
+	assert_int_equal(cents(doc, 0, "revenue_per_provider_hour"), 33);
+	assert_int_equal(ival(row_at(doc, 1), "gross_sales"), 200);
+	assert_int_equal(ival(row_at(doc, 1), "tickets"), 3);
+	assert_int_equal(cents(doc, 1, "avg_ticket"), 67);
+	assert_int_equal(ival(row_at(doc, 1), "service_revenue"), 100);
+	assert_int_equal(cents(doc, 1, "revenue_per_provider_hour"), 50);
+	assert_int_equal(cents(doc, 2, "avg_ticket"), 2);
+	assert_int_equal(cents(doc, 2, "revenue_per_provider_hour"), 3);
+	assert_int_equal(cents(doc, 3, "avg_ticket"), -1);
+	assert_int_equal(cents(doc, 3, "revenue_per_provider_hour"), -1);
+	/* in the text: a JSON integer, no fraction */
+	text = json_dumps(row_at(doc, 1), JSON_COMPACT);
+	assert_non_null(strstr(text, "\"avg_ticket\":67,"));
+	assert_non_null(strstr(text, "\"revenue_per_provider_hour\":50,"));
+	free(text);
+	json_decref(doc);
+
+	/* The range, from its sums: 303 / 8 = 37.9; 203 × 60 / 372 = 32.7 */
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		doc = report(fx, kinds[k], 20261102, 20261105, 0,
+		    QUERY_BY_FRANCHISE);
+		assert_int_equal(ival(row_at(doc, 0), "gross_sales"), 303);
+		assert_int_equal(ival(row_at(doc, 0), "tickets"), 8);
+		assert_int_equal(cents(doc, 0, "avg_ticket"), 38);
+		assert_int_equal(cents(doc, 0, "revenue_per_provider_hour"),
+		    33);
+		assert_true(json_is_real(json_object_get(row_at(doc, 0),
+		    "provider_hours")));
+		json_decref(doc);
+	}
+	doc = report(fx, QUERY_KPIS, 20261102, 20261105, 0, QUERY_BY_MONTH);
+	assert_int_equal(cents(doc, 0, "avg_ticket"), 38);
+	json_decref(doc);
+	doc = report(fx, QUERY_KPIS, 20261102, 20261105, 0, QUERY_BY_SITE);
+	assert_int_equal(cents(doc, 0, "revenue_per_provider_hour"), 33);
+	json_decref(doc);
+}
+
+/*
+ * The fee statement has the common report shape (DESIGN §6): from the
+ * period's first day to its last, by site, and keeps its period; rows
+ * hold site_id, fee_model, base_cents and fee_cents as integers or text.
+ */
+static void
+test_fees_shape(void **state)
+{
+	static const char *const	keys[] = {
+		"from", "to", "by", "period", "rows"
+	};
+	static const struct {
+		uint32_t	 month;
+		const char	*from, *to, *period;
+	}				 months[] = {
+		{ 202611, "2026-11-01", "2026-11-30", "2026-11" },
+		{ 202612, "2026-12-01", "2026-12-31", "2026-12" },
+		{ 202802, "2028-02-01", "2028-02-29", "2028-02" },
+		{ 202702, "2027-02-01", "2027-02-28", "2027-02" },
+	};
+	struct fx			*fx = *state;
+	json_t				*doc;
+	const char			*k;
+	json_t				*v;
+	char				 err[256];
+	size_t				 i = 0;
+
+	write_sites(fx, 2);
+	populate(fx, 2, FIRST_DAY, NDAYS, 4, NULL);
+	for (size_t m = 0; m < sizeof(months) / sizeof(months[0]); m++) {
+		assert_int_equal(query_fees(fx->s, fx->sites, months[m].month,
+		    0, &doc, err, sizeof(err)), 0);
+		assert_int_equal(json_object_size(doc), 5);
+		i = 0;
+		json_object_foreach(doc, k, v)
+			assert_string_equal(k, keys[i++]);
+		assert_string_equal(json_string_value(json_object_get(doc,
+		    "from")), months[m].from);
+		assert_string_equal(json_string_value(json_object_get(doc,
+		    "to")), months[m].to);
+		assert_string_equal(json_string_value(json_object_get(doc,
+		    "by")), "site");
+		assert_string_equal(json_string_value(json_object_get(doc,
+		    "period")), months[m].period);
+		assert_int_equal(nrows(doc), 2);
+		for (size_t r = 0; r < 2; r++) {
+			const json_t	*row = row_at(doc, r);
+
+			assert_int_equal(ival(row, "site_id"), (int64_t)r + 1);
+			assert_true(json_is_string(json_object_get(row,
+			    "fee_model")));
+			(void)ival(row, "base_cents");
+			(void)ival(row, "fee_cents");
+		}
+		json_decref(doc);
+	}
+	/* one site: the same shape */
+	assert_int_equal(query_fees(fx->s, fx->sites, 202610, 2, &doc, err,
+	    sizeof(err)), 0);
+	assert_string_equal(json_string_value(json_object_get(doc, "from")),
+	    "2026-10-01");
+	assert_string_equal(json_string_value(json_object_get(doc, "to")),
+	    "2026-10-31");
+	assert_string_equal(json_string_value(json_object_get(doc, "by")),
+	    "site");
+	assert_int_equal(nrows(doc), 1);
+	assert_int_equal(ival(row_at(doc, 0), "site_id"), 2);
+	assert_true(ival(row_at(doc, 0), "fee_cents") > 0);
+	json_decref(doc);
+}
+
 /*
  * A franchise-year KPI report over MSOSYNC_BENCH_SITES sites (default 12)
  * × 365 days, from aggregates: the figure DESIGN asks for is under 50 ms
@@ -731,6 +954,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_validation, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_fees_match_reports, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_money_per_unit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_fees_shape, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bench_year, setup,
 		    teardown),

@@ -665,33 +665,33 @@ test_negative_money(void **state)
 	(void)state;
 	ev = mk_sale();
 	ev->sale->amount_cents = -1;
-	expect(ev, "sale.amount_cents: must be >= 0");
+	expect(ev, "sale.amount_cents: must be ≥ 0");
 	ev = mk_sale();
 	ev->sale->discount_cents = -500;
-	expect(ev, "sale.discount_cents: must be >= 0");
+	expect(ev, "sale.discount_cents: must be ≥ 0");
 	ev = mk_sale();
 	ev->sale->tax_cents = INT64_MIN;
-	expect(ev, "sale.tax_cents: must be >= 0");
+	expect(ev, "sale.tax_cents: must be ≥ 0");
 	ev = mk_payment();
 	ev->payment->amount_cents = -48712;
-	expect(ev, "payment.amount_cents: must be >= 0");
+	expect(ev, "payment.amount_cents: must be ≥ 0");
 	ev = mk_purchase_order();
 	ev->purchase_order->unit_price_cents = -1;
-	expect(ev, "purchase_order.unit_price_cents: must be >= 0");
+	expect(ev, "purchase_order.unit_price_cents: must be ≥ 0");
 	ev = mk_vendor_contract();
 	ev->vendor_contract->rebate_tiers[0]->min_spend_cents = -1;
 	expect(ev, "vendor_contract.rebate_tiers[0].min_spend_cents: must be "
-	    ">= 0");
+	    "≥ 0");
 	ev = mk_vendor_contract();
 	ev->vendor_contract->rebate_tiers[1]->min_spend_cents = -10000000;
 	expect(ev, "vendor_contract.rebate_tiers[1].min_spend_cents: must be "
-	    ">= 0");
+	    "≥ 0");
 	ev = mk_vendor_contract();
 	ev->vendor_contract->prices[0]->unit_price_cents = -58000;
-	expect(ev, "vendor_contract.prices[0].unit_price_cents: must be >= 0");
+	expect(ev, "vendor_contract.prices[0].unit_price_cents: must be ≥ 0");
 	ev = mk_vendor_contract();
 	ev->vendor_contract->min_annual_commit_cents = -1;
-	expect(ev, "vendor_contract.min_annual_commit_cents: must be >= 0");
+	expect(ev, "vendor_contract.min_annual_commit_cents: must be ≥ 0");
 }
 
 static void
@@ -921,6 +921,45 @@ test_err_buffer(void **state)
 	assert_int_equal(validate_event(ev, NOW, err, sizeof(err)),
 	    MSOSYNC_EINVAL);
 	assert_string_equal(err, "sale.am");
+	free_ev(ev);
+}
+
+/*
+ * DESIGN §9's words byte for byte: "≥" is U+2265 in UTF-8 (e2 89 a5), and
+ * a buffer that cuts the message inside it drops the partial sequence, so
+ * what goes into the JSON stays valid UTF-8.
+ */
+static void
+test_bound_text(void **state)
+{
+	static const char	want[] =
+	    "sale.amount_cents: must be \xe2\x89\xa5 0";
+	Msosync__Event		*ev;
+	char			 err[VALIDATE_ERR_MAX];
+	size_t			 pre = strlen("sale.amount_cents: must be ");
+
+	(void)state;
+	ev = mk_sale();
+	ev->sale->amount_cents = -45000;
+	assert_int_equal(validate_event(ev, NOW, err, sizeof(err)),
+	    MSOSYNC_EINVAL);
+	assert_string_equal(err, want);
+	assert_int_equal(strlen(err), pre + 3 + 2);
+	assert_null(strstr(err, ">="));
+	/* room for none, one or two of its three bytes: none of them */
+	for (size_t room = pre + 1; room <= pre + 3; room++) {
+		memset(err, 'x', sizeof(err));
+		assert_int_equal(validate_event(ev, NOW, err, room),
+		    MSOSYNC_EINVAL);
+		assert_int_equal(strlen(err), pre);
+		assert_memory_equal(err, want, pre);
+	}
+	/* room for all three: kept */
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(validate_event(ev, NOW, err, pre + 4),
+	    MSOSYNC_EINVAL);
+	assert_int_equal(strlen(err), pre + 3);
+	assert_memory_equal(err, want, pre + 3);
 	free_ev(ev);
 }
 
@@ -1154,6 +1193,7 @@ main(void)
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_unknown_fields),
 		cmocka_unit_test(test_err_buffer),
+		cmocka_unit_test(test_bound_text),
 		cmocka_unit_test(test_stamp_envelope),
 		cmocka_unit_test(test_business_date),
 		cmocka_unit_test(test_client_ref),
