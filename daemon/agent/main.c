@@ -97,36 +97,63 @@ usage(void)
 	config_usage(&agent_spec, stdout);
 }
 
-/* Checks beyond one key's type: what the agent needs to run. */
+/*
+ * Checks beyond one key's type: what the agent needs to run, each error
+ * at the place its key was set. Runs even when config_load failed, so
+ * that -n lists every error at once; opens nothing but the key file.
+ */
 static void
-check_config(struct agent_config *c, struct config_errors *errs)
+check_config(struct agent_config *c, const struct config_cli *cli,
+    struct config_errors *errs)
 {
-	if (c->timezone && *c->timezone) {
-		char path[512];
-		struct stat st;
-		snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s",
-		    c->timezone);
-		if (strstr(c->timezone, "..") || stat(path, &st) != 0 ||
-		    !S_ISREG(st.st_mode))
-			config_error(errs, "timezone: unknown time zone '%s'",
-			    c->timezone);
+	struct keypair	*kp = NULL;
+	struct stat	 st;
+	char		 err[512], *ep, *zone;
+
+	if (config_check_http_listen(c->http_listen, err, sizeof(err)) != 0)
+		config_key_error(&agent_spec, cli, errs, "http_listen", "%s",
+		    err);
+	if (c->ipc_endpoint != NULL) {
+		if (config_check_zmq_ipc(c->ipc_endpoint, err,
+		    sizeof(err)) != 0)
+			config_key_error(&agent_spec, cli, errs,
+			    "ipc_endpoint", "%s", err);
+	} else if (c->data_dir != NULL) {
+		ep = xasprintf("ipc://%s/ingest.sock", c->data_dir);
+		if (config_check_zmq_ipc(ep, err, sizeof(err)) != 0)
+			config_key_error(&agent_spec, cli, errs, "data_dir",
+			    "the default ipc_endpoint %s: %s; set ipc_endpoint",
+			    ep, err);
+		free(ep);
 	}
-	if (c->hub_endpoint && *c->hub_endpoint) {
-		if (!c->hub_public_key || !keys_is_public_z85(c->hub_public_key))
-			config_error(errs, "hub_public_key: a 40-character Z85 "
-			    "key is required with hub_endpoint");
-		if (!c->secret_key_file || !*c->secret_key_file)
-			config_error(errs, "secret_key_file: required with "
-			    "hub_endpoint");
-		else {
-			struct keypair *kp = NULL;
-			char err[512];
-			/* -n must refuse what the real start refuses */
-			if (keys_load_secret(c->secret_key_file, &kp, err,
-			    sizeof(err)) != 0)
-				config_error(errs, "%s", err);
-			keys_free(&kp);
-		}
+	if (c->hub_endpoint != NULL) {
+		if (config_check_zmq_tcp(c->hub_endpoint, false, err,
+		    sizeof(err)) != 0)
+			config_key_error(&agent_spec, cli, errs,
+			    "hub_endpoint", "%s", err);
+		if (c->hub_public_key == NULL)
+			config_key_error(&agent_spec, cli, errs,
+			    "hub_endpoint", "needs hub_public_key");
+		if (c->secret_key_file == NULL)
+			config_key_error(&agent_spec, cli, errs,
+			    "hub_endpoint", "needs secret_key_file");
+	}
+	if (c->hub_public_key != NULL && !keys_is_public_z85(c->hub_public_key))
+		config_key_error(&agent_spec, cli, errs, "hub_public_key",
+		    "expected a 40-character Z85 public key");
+	/* -n must refuse the key file the real start refuses */
+	if (c->hub_endpoint != NULL && c->secret_key_file != NULL &&
+	    keys_load_secret(c->secret_key_file, &kp, err, sizeof(err)) != 0)
+		config_key_error(&agent_spec, cli, errs, "secret_key_file",
+		    "%s", err);
+	keys_free(&kp);
+	if (c->timezone != NULL) {
+		zone = xasprintf("/usr/share/zoneinfo/%s", c->timezone);
+		if (strstr(c->timezone, "..") || stat(zone, &st) != 0 ||
+		    !S_ISREG(st.st_mode))
+			config_key_error(&agent_spec, cli, errs, "timezone",
+			    "unknown time zone '%s'", c->timezone);
+		free(zone);
 	}
 }
 
@@ -168,7 +195,8 @@ main(int argc, char **argv)
 	int			 rc;
 
 	log_init("agent", LOG_LEVEL_INFO);
-	rc = config_load(&agent_spec, &c, argc, argv, &cli, &errs);
+	/* its errors and check_config's are all in errs */
+	(void)config_load(&agent_spec, &c, argc, argv, &cli, &errs);
 	if (cli.help) {
 		usage();
 		return quit(&c, &errs, 0);
@@ -177,8 +205,7 @@ main(int argc, char **argv)
 		printf("msosync-agent %s\n", MSOSYNC_VERSION);
 		return quit(&c, &errs, 0);
 	}
-	if (rc == 0)
-		check_config(&c, &errs);
+	check_config(&c, &cli, &errs);
 	if (errs.n > 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);

@@ -8,11 +8,16 @@
  * continuation values: an indented line is an ordinary line here.
  * Called at start and on reload, from the main thread only.
  */
+#include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <ini.h>
 
@@ -40,6 +45,18 @@ struct reader {
 	void			*arg;
 };
 
+static char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char	*s;
+
+	if (vasprintf(&s, fmt, ap) < 0) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	return s;
+}
+
 void
 config_error(struct config_errors *errs, const char *fmt, ...)
 {
@@ -47,10 +64,7 @@ config_error(struct config_errors *errs, const char *fmt, ...)
 	char	*s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0) {
-		fprintf(stderr, "fatal: out of memory\n");
-		abort();
-	}
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	errs->msg = xrealloc(errs->msg, (errs->n + 1) * sizeof(*errs->msg));
 	errs->msg[errs->n++] = s;
@@ -349,9 +363,8 @@ struct loader {
 	void				*out;
 	struct config_errors		*errs;
 	const char			*path;
-	bool				*by_flag;
-	bool				*given;
-	int				*file_line;
+	struct config_cli		*cli;	/* line, by_flag of each key */
+	bool				 given[CONFIG_KEYS_MAX];
 };
 
 static int
@@ -388,15 +401,15 @@ on_key(void *arg, const char *section, const char *key, const char *value,
 		return 1;
 	}
 	i = (size_t)(k - l->spec->keys);
-	if (l->file_line[i] != 0) {
+	if (l->cli->line[i] != 0) {
 		config_error(l->errs, "%s:%d: duplicate key '%s' (first on "
-		    "line %d)", l->path, line, key, l->file_line[i]);
+		    "line %d)", l->path, line, key, l->cli->line[i]);
 		return 1;
 	}
-	l->file_line[i] = line;
+	l->cli->line[i] = line;
 	/* The file's value is checked even when a flag overrides it, so
 	 * that -n reports a broken file before the flag is dropped. */
-	if ((l->by_flag[i] ? check_value(k, value, msg, sizeof(msg)) :
+	if ((l->cli->by_flag[i] ? check_value(k, value, msg, sizeof(msg)) :
 	    config_set_value(k, l->out, value, msg, sizeof(msg))) != 0) {
 		config_error(l->errs, "%s:%d: %s: %s", l->path, line, key, msg);
 		l->given[i] = true;	/* bad, not missing */
@@ -487,7 +500,7 @@ parse_argv(struct loader *l, int argc, char **argv, struct config_cli *cli)
 		if (config_set_value(&spec->keys[k], l->out, value, msg,
 		    sizeof(msg)) != 0)
 			config_error(l->errs, "--%.*s: %s", (int)len, name, msg);
-		l->by_flag[k] = true;
+		l->cli->by_flag[k] = true;
 		l->given[k] = true;
 	}
 }
@@ -531,6 +544,18 @@ is_missing(const struct config_key *k, void *out, bool given)
 	return !given && k->def == NULL;
 }
 
+/* The flag of key 'name': '_' written '-'. The caller frees it. */
+static char *
+flag_name(const char *name)
+{
+	char	*flag = xstrdup(name);
+
+	for (char *p = flag; *p != '\0'; p++)
+		if (*p == '_')
+			*p = '-';
+	return flag;
+}
+
 int
 config_load(const struct config_spec *spec, void *out, int argc, char **argv,
     struct config_cli *cli, struct config_errors *errs)
@@ -539,8 +564,8 @@ config_load(const struct config_spec *spec, void *out, int argc, char **argv,
 	struct config_cli	local;
 	const struct config_key	*k;
 	char			*flag;
-	int			 rc = 0;
 
+	assert(spec->nkeys <= CONFIG_KEYS_MAX);
 	if (cli == NULL)
 		cli = &local;
 	memset(cli, 0, sizeof(*cli));
@@ -550,15 +575,13 @@ config_load(const struct config_spec *spec, void *out, int argc, char **argv,
 	l.spec = spec;
 	l.out = out;
 	l.errs = errs;
-	l.by_flag = xcalloc(spec->nkeys, sizeof(*l.by_flag));
-	l.given = xcalloc(spec->nkeys, sizeof(*l.given));
-	l.file_line = xcalloc(spec->nkeys, sizeof(*l.file_line));
+	l.cli = cli;
 
 	set_defaults(spec, out);
 	parse_argv(&l, argc, argv, cli);
 	if (cli->help || cli->version) {
 		config_errors_free(errs);
-		goto done;
+		return 0;
 	}
 	if (cli->config_file != NULL) {
 		l.path = cli->config_file;
@@ -568,24 +591,203 @@ config_load(const struct config_spec *spec, void *out, int argc, char **argv,
 		k = &spec->keys[i];
 		if (!k->required || !is_missing(k, out, l.given[i]))
 			continue;
-		flag = xstrdup(k->name);
-		for (char *p = flag; *p != '\0'; p++)
-			if (*p == '_')
-				*p = '-';
+		flag = flag_name(k->name);
 		config_error(errs, "%s: missing required key '%s' (or --%s)",
 		    cli->config_file != NULL ? cli->config_file : "config",
 		    k->name, flag);
 		free(flag);
 	}
-	if (errs->n != 0) {
-		config_free(spec, out);
-		rc = MSOSYNC_ECONFIG;
+	/* 'out' is kept even so: the role's own checks run on it too. */
+	return errs->n != 0 ? MSOSYNC_ECONFIG : 0;
+}
+
+void
+config_key_error(const struct config_spec *spec, const struct config_cli *cli,
+    struct config_errors *errs, const char *key, const char *fmt, ...)
+{
+	const struct config_key	*k = find_key(spec, key);
+	size_t			 i;
+	va_list			 ap;
+	char			*msg, *flag;
+
+	assert(k != NULL);
+	i = (size_t)(k - spec->keys);
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (cli->by_flag[i]) {
+		flag = flag_name(key);
+		config_error(errs, "--%s: %s", flag, msg);
+		free(flag);
+	} else if (cli->line[i] != 0)
+		config_error(errs, "%s:%d: %s: %s", cli->config_file,
+		    cli->line[i], key, msg);
+	else
+		config_error(errs, "%s: %s", key, msg);
+	free(msg);
+}
+
+/* A port: 1 to 65535 in decimal digits. Returns it, or -1. */
+static long
+parse_port(const char *s)
+{
+	long	v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if ((v = v * 10 + (*s - '0')) > 65535)
+			return -1;
 	}
-done:
-	free(l.by_flag);
-	free(l.given);
-	free(l.file_line);
-	return rc;
+	return v >= 1 ? v : -1;
+}
+
+/*
+ * Split "HOST:PORT" or "[IPv6]:PORT" into host (brackets kept) and check
+ * the port. 'form' names what was expected, for the message.
+ */
+static int
+split_host_port(const char *s, const char *form, char *host, size_t hostlen,
+    char *err, size_t errlen)
+{
+	const char	*colon;
+	size_t		 n;
+
+	if (s[0] != '[')
+		colon = strrchr(s, ':');
+	else if ((colon = strchr(s, ']')) != NULL)
+		colon = colon[1] == ':' ? colon + 1 : NULL;
+	if (colon == NULL || colon == s) {
+		snprintf(err, errlen, "expected %s, not '%s'", form, s);
+		return -1;
+	}
+	if (parse_port(colon + 1) < 0) {
+		snprintf(err, errlen, "port '%s' is not a number from 1 to "
+		    "65535", colon + 1);
+		return -1;
+	}
+	if ((n = (size_t)(colon - s)) >= hostlen) {
+		snprintf(err, errlen, "host name too long");
+		return -1;
+	}
+	memcpy(host, s, n);
+	host[n] = '\0';
+	return 0;
+}
+
+static bool
+is_ipv4(const char *h)
+{
+	struct in_addr	a;
+
+	return inet_pton(AF_INET, h, &a) == 1;
+}
+
+static bool
+is_ipv6_bracketed(const char *h)
+{
+	struct in6_addr	a;
+	char		buf[INET6_ADDRSTRLEN];
+	size_t		n = strlen(h);
+
+	if (n < 3 || h[0] != '[' || h[n - 1] != ']' || n - 2 >= sizeof(buf))
+		return false;
+	memcpy(buf, h + 1, n - 2);
+	buf[n - 2] = '\0';
+	return inet_pton(AF_INET6, buf, &a) == 1;
+}
+
+/*
+ * A DNS name: labels of letters, digits and '-' (not first or last) joined
+ * by dots. Digits and dots alone would be an IPv4 address, or nothing.
+ */
+static bool
+is_hostname(const char *h)
+{
+	size_t	label = 0;
+	bool	digits_only = true;
+
+	if (strlen(h) > 253)
+		return false;
+	for (const char *p = h;; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (label == 0 || label > 63 || p[-1] == '-')
+				return false;
+			if (*p == '\0')
+				return !digits_only;
+			label = 0;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p == '-' && label > 0)) {
+			digits_only = false;
+			label++;
+		} else if (*p >= '0' && *p <= '9')
+			label++;
+		else
+			return false;
+	}
+}
+
+int
+config_check_http_listen(const char *s, char *err, size_t errlen)
+{
+	char	host[256];
+
+	if (split_host_port(s != NULL ? s : "", "HOST:PORT", host,
+	    sizeof(host), err, errlen) != 0)
+		return -1;
+	if (is_ipv4(host) || is_ipv6_bracketed(host) || is_hostname(host))
+		return 0;
+	snprintf(err, errlen, "'%s' is not an IPv4 address, [IPv6] address "
+	    "or host name", host);
+	return -1;
+}
+
+int
+config_check_zmq_tcp(const char *s, bool bind, char *err, size_t errlen)
+{
+	char	host[256];
+
+	if (s == NULL || strncmp(s, "tcp://", 6) != 0) {
+		snprintf(err, errlen, "expected tcp://HOST:PORT, not '%s'",
+		    s != NULL ? s : "");
+		return -1;
+	}
+	if (split_host_port(s + 6, "tcp://HOST:PORT", host, sizeof(host),
+	    err, errlen) != 0)
+		return -1;
+	if (host[0] == '[') {
+		snprintf(err, errlen, "IPv6 addresses are not supported");
+		return -1;
+	}
+	if (is_ipv4(host))
+		return 0;
+	if (bind && (strcmp(host, "*") == 0 || if_nametoindex(host) != 0))
+		return 0;
+	if (!bind && is_hostname(host))
+		return 0;
+	snprintf(err, errlen, bind ? "'%s' is not an IPv4 address, '*' or a "
+	    "network interface" : "'%s' is not an IPv4 address or host name",
+	    host);
+	return -1;
+}
+
+int
+config_check_zmq_ipc(const char *s, char *err, size_t errlen)
+{
+	size_t	max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+
+	if (s == NULL || strncmp(s, "ipc://", 6) != 0 || s[6] == '\0') {
+		snprintf(err, errlen, "expected ipc://PATH, not '%s'",
+		    s != NULL ? s : "");
+		return -1;
+	}
+	if (strlen(s + 6) > max) {
+		snprintf(err, errlen, "socket path longer than %zu bytes", max);
+		return -1;
+	}
+	return 0;
 }
 
 void

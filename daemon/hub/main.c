@@ -115,6 +115,53 @@ load_registries(struct hub_config *c, struct sites **sites,
 	return MSOSYNC_ECONFIG;
 }
 
+/*
+ * A registry file that cannot be read is the fault of the key naming it:
+ * put the key's place in front of the loader's last "path: reason".
+ */
+static void
+blame_key(const struct config_cli *cli, struct config_errors *errs,
+    const char *key)
+{
+	char	*msg = errs->msg[--errs->n];
+
+	config_key_error(&hub_spec, cli, errs, key, "%s", msg);
+	free(msg);
+}
+
+/*
+ * Checks beyond one key's type, and the files the keys name (into h and
+ * *kp), each error at the place its key was set. Runs even when
+ * config_load failed, so that -n lists every error at once. Errors inside
+ * the sites and tokens files carry those files' own lines.
+ */
+static void
+check_config(struct hub *h, const struct config_cli *cli, struct keypair **kp,
+    struct config_errors *errs)
+{
+	struct hub_config	*c = &h->c;
+	char			 err[512];
+	int			 rc;
+
+	if (config_check_zmq_tcp(c->listen, true, err, sizeof(err)) != 0)
+		config_key_error(&hub_spec, cli, errs, "listen", "%s", err);
+	if (config_check_http_listen(c->http_listen, err, sizeof(err)) != 0)
+		config_key_error(&hub_spec, cli, errs, "http_listen", "%s",
+		    err);
+	if (c->secret_key_file != NULL &&
+	    keys_load_secret(c->secret_key_file, kp, err, sizeof(err)) != 0)
+		config_key_error(&hub_spec, cli, errs, "secret_key_file", "%s",
+		    err);
+	if (c->sites_file != NULL &&
+	    (rc = sites_load(c->sites_file, &h->sites, errs)) != 0 &&
+	    rc != MSOSYNC_ECONFIG)
+		blame_key(cli, errs, "sites_file");
+	if (c->tokens_file != NULL &&
+	    (rc = tokens_load(c->tokens_file, &h->tokens, errs)) != 0 &&
+	    rc != MSOSYNC_ECONFIG)
+		blame_key(cli, errs, "tokens_file");
+}
+
 /* Leave before the hub ran: free what was loaded, return 'status'. */
 static int
 quit(struct hub *h, struct keypair **kp, struct config_errors *errs,
@@ -185,11 +232,12 @@ main(int argc, char **argv)
 	struct event		*sighup, *sigint, *sigterm;
 	void			*zctx, *router;
 	int64_t			 maxmsg = WIRE_MAX_FRAME;
-	char			 path[4096], err[512];
+	char			 path[4096];
 	int			 rc;
 
 	log_init("hub", LOG_LEVEL_INFO);
-	rc = config_load(&hub_spec, &h.c, argc, argv, &cli, &errs);
+	/* its errors and check_config's are all in errs */
+	(void)config_load(&hub_spec, &h.c, argc, argv, &cli, &errs);
 	if (cli.help) {
 		usage();
 		return quit(&h, &kp, &errs, 0);
@@ -198,9 +246,7 @@ main(int argc, char **argv)
 		printf("msosync-hub %s\n", MSOSYNC_VERSION);
 		return quit(&h, &kp, &errs, 0);
 	}
-	if (rc == 0 && load_registries(&h.c, &h.sites, &h.tokens, &errs) == 0 &&
-	    keys_load_secret(h.c.secret_key_file, &kp, err, sizeof(err)) != 0)
-		config_error(&errs, "%s", err);
+	check_config(&h, &cli, &kp, &errs);
 	if (errs.n > 0) {
 		print_errors(&errs);
 		return quit(&h, &kp, &errs, 2);

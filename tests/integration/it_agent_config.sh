@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The agent's command line and configuration (DESIGN §9): -n passes a good
 # file and reports every error of a bad one as file:line: message with
-# exit 2; --help, --version, unknown flags and missing keys give the
+# exit 2, the agent's own checks (addresses, key file, time zone) with
+# the rest; a bad flag is named as the flag; an address that parses but
+# cannot be bound is a runtime failure (exit 1); --help, --version, unknown flags and missing keys give the
 # documented exit codes; a flag beats the file; and a secret key file
 # readable by others keeps the agent from starting.
 . "$(dirname "$0")/lib.sh"
@@ -68,6 +70,78 @@ assert_eq "-n bad file: stdout" "" "$(cat "$T/bad.out")"
 run_agent "$T/bad3" --config "$T/bad.conf"
 assert_eq "bad file without -n: exit" 2 "$RC"
 [ ! -e "$T/bad.d" ] || fail "a refused configuration created the data dir"
+
+say "a file with errors of every kind: all of them at once, each at its line"
+# one error on each of lines 4 to 12; lines 2, 3 and 5 are good
+cat > "$T/many.conf" <<EOF
+[agent]
+site_id = 7
+data_dir = $T/many.d
+timezone = Mars/Olympus
+hub_endpoint = tcp://127.0.0.1:7470
+hub_public_key = notakey
+secret_key_file = $T/nonexist.key
+window = 0
+debug = yes
+http_listen = notanaddress
+ipc_endpoint = garbage
+colour = blue
+EOF
+# the loader's errors in file order, then the agent's own checks in the
+# order of its keys
+cat > "$T/many.want" <<EOF
+$T/many.conf:8: window: expected an integer from 1 to 1024
+$T/many.conf:9: debug: expected true or false
+$T/many.conf:12: unknown key 'colour' in [agent]
+$T/many.conf:10: http_listen: expected HOST:PORT, not 'notanaddress'
+$T/many.conf:11: ipc_endpoint: expected ipc://PATH, not 'garbage'
+$T/many.conf:6: hub_public_key: expected a 40-character Z85 public key
+$T/many.conf:7: secret_key_file: $T/nonexist.key: No such file or directory
+$T/many.conf:4: timezone: unknown time zone 'Mars/Olympus'
+EOF
+run_agent "$T/many" -n --config "$T/many.conf"
+assert_eq "-n many errors: exit" 2 "$RC"
+assert_eq "-n many errors: stderr" "$(cat "$T/many.want")" "$(cat "$T/many.err")"
+assert_eq "-n many errors: stdout" "" "$(cat "$T/many.out")"
+run_agent "$T/many-start" --config "$T/many.conf"
+assert_eq "many errors at start: exit" 2 "$RC"
+assert_eq "many errors at start: stderr" "$(cat "$T/many.want")" "$(cat "$T/many-start.err")"
+[ ! -e "$T/many.d" ] || fail "a refused configuration created the data dir"
+
+say "bad addresses as flags"
+run_agent "$T/addr" -n --site-id 1 --data-dir "$T/addr.d" \
+    --http-listen 127.0.0.1:70000 --ipc-endpoint garbage \
+    --hub-endpoint garbage
+assert_eq "-n bad address flags: exit" 2 "$RC"
+assert_eq "-n bad address flags: stderr" \
+"--http-listen: port '70000' is not a number from 1 to 65535
+--ipc-endpoint: expected ipc://PATH, not 'garbage'
+--hub-endpoint: expected tcp://HOST:PORT, not 'garbage'
+--hub-endpoint: needs hub_public_key
+--hub-endpoint: needs secret_key_file" "$(cat "$T/addr.err")"
+run_agent "$T/addr-start" --site-id 1 --data-dir "$T/addr.d" \
+    --http-listen notanaddress --timezone UTC
+assert_eq "bad http_listen flag at start: exit" 2 "$RC"
+assert_eq "bad http_listen flag at start: stderr" \
+    "--http-listen: expected HOST:PORT, not 'notanaddress'" \
+    "$(cat "$T/addr-start.err")"
+[ ! -e "$T/addr.d" ] || fail "a refused configuration created the data dir"
+# the flag is blamed for its value even where the file has the key too
+cat > "$T/addr.conf" <<EOF
+[agent]
+site_id = 9
+data_dir = $T/addr.d
+http_listen = 127.0.0.1:7460
+hub_endpoint = tcp://[::1]:7470
+EOF
+run_agent "$T/addr-both" -n --config "$T/addr.conf" \
+    --http-listen nothing --hub-public-key "$(cat "$T/hub.pub")" \
+    --secret-key-file "$T/site.key"
+assert_eq "file and flag: exit" 2 "$RC"
+assert_eq "file and flag: stderr" \
+"--http-listen: expected HOST:PORT, not 'nothing'
+$T/addr.conf:5: hub_endpoint: IPv6 addresses are not supported" \
+    "$(cat "$T/addr-both.err")"
 
 say "flags"
 run_agent "$T/help" --help
@@ -147,4 +221,14 @@ OPEN_PID=$!
 PIDS+=("$OPEN_PID")
 wait_until 10 http_ok "http://127.0.0.1:$PORT/healthz"
 echo "ok: the same key at mode 0600 starts"
+
+say "an address that parses but cannot be bound: a runtime failure"
+run_agent "$T/busy-check" -n --site-id 8 --data-dir "$T/busy.d" \
+    --http-listen "127.0.0.1:$PORT"
+assert_eq "-n with a busy port: exit" 0 "$RC"
+run_agent "$T/busy" --site-id 8 --data-dir "$T/busy.d" --timezone UTC \
+    --http-listen "127.0.0.1:$PORT"
+assert_eq "start on a busy port: exit" 1 "$RC"
+grep -q -F "http 127.0.0.1:$PORT" "$T/busy.err" ||
+    fail "the bind failure does not name the address: $(cat "$T/busy.err")"
 say "PASS"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The hub's configuration and its HTTP guard (DESIGN §9): -n checks the
-# files and reports every error as file:line (exit 2); a secret key file
-# readable by others is refused; every /v1 route wants a valid bearer
+# files and reports every error as file:line (exit 2), all in one run:
+# the config file's, the hub's own checks (addresses, key file) at the
+# line or flag of their key, and those inside the sites and tokens files;
+# an endpoint that parses but cannot be bound is a runtime failure (exit
+# 1); a secret key file readable by others is refused; every /v1 route wants a valid bearer
 # token (stored hashed, so the hash itself is no token); SIGHUP reloads
 # the tokens and sites files, and a broken reload keeps the old ones.
 . "$(dirname "$0")/lib.sh"
@@ -114,6 +117,63 @@ rc=$?
 set -e
 assert_eq "hub start exit status, key mode 0644" 2 "$rc"
 http_ok "$HUB_URL/healthz" && fail "a hub is listening with a world-readable key"
+
+say "a config file with errors in it and in every file it names: all at once"
+printf '[site 7]\nname = Clinic 7\npublic_key = nope\nfee_model = percent\n' \
+    >"$T/bad-sites.conf"
+printf 'tests 1234\n' >"$T/bad-tokens"
+cat >"$T/hub.conf" <<EOF
+[hub]
+data_dir = $T/hub.d
+listen = garbage
+http_listen = nothing
+secret_key_file = $T/hub.key
+sites_file = $T/bad-sites.conf
+tokens_file = $T/bad-tokens
+receive_queue_max_mb = 0
+EOF
+# the loader's errors, the hub's own checks in the order of its keys, then
+# the errors inside the sites and tokens files at their own lines
+cat >"$T/hub.want" <<EOF
+$T/hub.conf:8: receive_queue_max_mb: expected an integer from 1 to 65536
+$T/hub.conf:3: listen: expected tcp://HOST:PORT, not 'garbage'
+$T/hub.conf:4: http_listen: expected HOST:PORT, not 'nothing'
+$T/hub.conf:5: secret_key_file: $T/hub.key: secret key file must not be readable by group or others (mode 0644); chmod 600 it
+$T/bad-sites.conf:3: site 7: public_key: expected a 40-character Z85 public key
+$T/bad-sites.conf:4: site 7: fee_model percent needs fee_percent_bp
+$T/bad-tokens:1: token 'tests': expected a hash of 64 hex digits
+EOF
+for mode in -n start; do
+	set +e
+	if [ "$mode" = -n ]; then
+		"$HUB" -n --config "$T/hub.conf" >"$T/many.out" 2>"$T/many.err"
+	else
+		timeout 10 "$HUB" --config "$T/hub.conf" >"$T/many.out" 2>"$T/many.err"
+	fi
+	rc=$?
+	set -e
+	assert_eq "hub $mode, every error: exit status" 2 "$rc"
+	assert_eq "hub $mode, every error: stderr" "$(cat "$T/hub.want")" "$(cat "$T/many.err")"
+	assert_eq "hub $mode, every error: stdout" "" "$(cat "$T/many.out")"
+done
+[ ! -e "$T/hub.d" ] || fail "a refused configuration created the data dir"
+
+say "a missing key file and bad addresses given as flags"
+set +e
+"$HUB" -n --config "$T/hub.conf" --secret-key-file "$T/absent.key" \
+    --listen "tcp://localhost:$HUB_PORT" --http-listen "127.0.0.1:0" \
+    --sites-file "$T/absent.conf" --tokens-file "$T/tokens" \
+    --receive-queue-max-mb 256 >"$T/flags.out" 2>"$T/flags.err"
+rc=$?
+set -e
+assert_eq "hub -n, bad flags: exit status" 2 "$rc"
+# the file's bad value is reported even though the flag overrides it
+assert_eq "hub -n, bad flags: stderr" \
+"$T/hub.conf:8: receive_queue_max_mb: expected an integer from 1 to 65536
+--listen: 'localhost' is not an IPv4 address, '*' or a network interface
+--http-listen: port '0' is not a number from 1 to 65535
+--secret-key-file: $T/absent.key: No such file or directory
+--sites-file: $T/absent.conf: No such file or directory" "$(cat "$T/flags.err")"
 chmod 0600 "$T/hub.key"
 
 say "every /v1 route wants a valid bearer token"
@@ -150,6 +210,21 @@ wait_until 10 new_works
 assert_eq "the removed token" 401 "$(status GET /v1/sites -H "Authorization: Bearer $TOKEN")"
 assert_eq "the added token" 200 "$(status GET /v1/sites -H "Authorization: Bearer $NEW")"
 TOKEN=$NEW
+
+say "an endpoint that parses but cannot be bound: a runtime failure"
+set +e
+hub_check --data-dir "$T/hub2.d" >/dev/null 2>&1
+rc=$?
+timeout 10 "$HUB" --data-dir "$T/hub2.d" --listen "tcp://127.0.0.1:$HUB_PORT" \
+    --http-listen "127.0.0.1:$(free_port)" --secret-key-file "$T/hub.key" \
+    --sites-file "$T/sites.conf" --tokens-file "$T/tokens" \
+    >"$T/busy.out" 2>"$T/busy.err"
+rc2=$?
+set -e
+assert_eq "hub -n with a busy replication port: exit status" 0 "$rc"
+assert_eq "hub start on a busy replication port: exit status" 1 "$rc2"
+grep -qF "bind tcp://127.0.0.1:$HUB_PORT" "$T/busy.err" ||
+    fail "the bind failure does not name the endpoint: $(cat "$T/busy.err")"
 
 say "a broken sites file on SIGHUP keeps the previous registry"
 cp "$T/bad.conf" "$T/sites.conf"

@@ -273,9 +273,10 @@ test_required_missing(void **state)
 	assert_int_equal(load(fx, "--config", fx->path, NULL), MSOSYNC_ECONFIG);
 	expect_errors(fx, "@: missing required key 'site_id' (or --site-id)",
 	    NULL);
-	/* On failure nothing is left for the caller to free. */
-	assert_null(fx->r.data_dir);
-	assert_null(fx->r.http_listen);
+	/* On failure 'out' keeps what was read, for the role's own checks
+	 * (teardown frees it). */
+	assert_string_equal(fx->r.data_dir, "/d");
+	assert_string_equal(fx->r.http_listen, "127.0.0.1:7460");
 
 	assert_int_equal(load(fx, NULL), MSOSYNC_ECONFIG);
 	expect_errors(fx,
@@ -620,6 +621,183 @@ test_error_helpers(void **state)
 	config_errors_free(&errs);
 }
 
+/*
+ * config_key_error places a role's own error where the key's value came
+ * from, also after config_load failed: the file's line, the flag (which
+ * beats the file), or the bare key for a default.
+ */
+static void
+test_key_error(void **state)
+{
+	struct fixture	*fx = *state;
+
+	write_conf(fx->path,
+	    "[agent]\n"
+	    "site_id = 3\n"
+	    "\n"
+	    "hub_endpoint = tcp://hub:7470\n"
+	    "window = many\n"
+	    "data_dir = /file\n");
+	assert_int_equal(load(fx, "--config", fx->path, "--data-dir", "/flag",
+	    NULL), MSOSYNC_ECONFIG);
+	assert_string_equal(fx->r.hub_endpoint, "tcp://hub:7470");
+	config_key_error(&spec, &fx->cli, &fx->errs, "hub_endpoint",
+	    "needs %s", "a key");
+	config_key_error(&spec, &fx->cli, &fx->errs, "data_dir", "no room");
+	config_key_error(&spec, &fx->cli, &fx->errs, "http_listen", "busy");
+	config_key_error(&spec, &fx->cli, &fx->errs, "window", "again");
+	expect_errors(fx,
+	    "@:5: window: expected an integer from 1 to 1024",
+	    "@:4: hub_endpoint: needs a key",
+	    "--data-dir: no room",
+	    "http_listen: busy",
+	    "@:5: window: again", NULL);
+	assert_int_equal(fx->cli.line[0], 2);	/* site_id */
+	assert_int_equal(fx->cli.line[3], 0);	/* http_listen */
+	assert_true(fx->cli.by_flag[1]);	/* data_dir */
+	assert_false(fx->cli.by_flag[2]);	/* hub_endpoint */
+}
+
+/* Each address check on one value: NULL want means it passes. */
+struct addr_case {
+	const char	*value;
+	const char	*want;
+};
+
+static void
+check_cases(int (*check)(const char *, char *, size_t),
+    const struct addr_case *c, size_t n)
+{
+	char	err[256];
+
+	for (size_t i = 0; i < n; i++) {
+		err[0] = '\0';
+		if (c[i].want == NULL) {
+			if (check(c[i].value, err, sizeof(err)) != 0)
+				fail_msg("'%s' refused: %s", c[i].value, err);
+			continue;
+		}
+		if (check(c[i].value, err, sizeof(err)) != -1)
+			fail_msg("'%s' accepted", c[i].value);
+		assert_string_equal(err, c[i].want);
+	}
+}
+
+static void
+test_check_http_listen(void **state)
+{
+	static const struct addr_case	cases[] = {
+		{ "127.0.0.1:7460", NULL },
+		{ "0.0.0.0:1", NULL },
+		{ "[::1]:65535", NULL },
+		{ "[::]:80", NULL },
+		{ "localhost:8080", NULL },
+		{ "clinic-7.example.internal:7460", NULL },
+		{ "notanaddress", "expected HOST:PORT, not 'notanaddress'" },
+		{ "", "expected HOST:PORT, not ''" },
+		{ ":7460", "expected HOST:PORT, not ':7460'" },
+		{ "[::1]", "expected HOST:PORT, not '[::1]'" },
+		{ "127.0.0.1:", "port '' is not a number from 1 to 65535" },
+		{ "127.0.0.1:0", "port '0' is not a number from 1 to 65535" },
+		{ "127.0.0.1:65536",
+		    "port '65536' is not a number from 1 to 65535" },
+		{ "127.0.0.1:+80", "port '+80' is not a number from 1 to 65535" },
+		{ "127.0.0.1:http",
+		    "port 'http' is not a number from 1 to 65535" },
+		{ "999.1.1.1:80", "'999.1.1.1' is not an IPv4 address, [IPv6] "
+		    "address or host name" },
+		{ "[::g]:80", "'[::g]' is not an IPv4 address, [IPv6] address "
+		    "or host name" },
+		{ "::1:7460", "'::1' is not an IPv4 address, [IPv6] address or "
+		    "host name" },
+		{ "bad_name:80", "'bad_name' is not an IPv4 address, [IPv6] "
+		    "address or host name" },
+		{ "-lead.example:80", "'-lead.example' is not an IPv4 address, "
+		    "[IPv6] address or host name" },
+		{ "a..b:80", "'a..b' is not an IPv4 address, [IPv6] address or "
+		    "host name" },
+		{ "tcp://127.0.0.1:80", "'tcp://127.0.0.1' is not an IPv4 "
+		    "address, [IPv6] address or host name" },
+	};
+	char	err[64];
+
+	(void)state;
+	check_cases(config_check_http_listen, cases,
+	    sizeof(cases) / sizeof(cases[0]));
+	assert_int_equal(config_check_http_listen(NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "expected HOST:PORT, not ''");
+}
+
+static int
+check_bind(const char *s, char *err, size_t errlen)
+{
+	return config_check_zmq_tcp(s, true, err, errlen);
+}
+
+static int
+check_connect(const char *s, char *err, size_t errlen)
+{
+	return config_check_zmq_tcp(s, false, err, errlen);
+}
+
+static void
+test_check_zmq(void **state)
+{
+	static const struct addr_case	bind[] = {
+		{ "tcp://0.0.0.0:7470", NULL },
+		{ "tcp://127.0.0.1:1", NULL },
+		{ "tcp://*:7470", NULL },
+		{ "tcp://lo:7470", NULL },
+		{ "garbage", "expected tcp://HOST:PORT, not 'garbage'" },
+		{ "ipc:///tmp/x", "expected tcp://HOST:PORT, not 'ipc:///tmp/x'" },
+		{ "tcp://garbage", "expected tcp://HOST:PORT, not 'garbage'" },
+		{ "tcp://127.0.0.1:*", "port '*' is not a number from 1 to 65535" },
+		{ "tcp://127.0.0.1:99999",
+		    "port '99999' is not a number from 1 to 65535" },
+		{ "tcp://[::1]:7470", "IPv6 addresses are not supported" },
+		{ "tcp://localhost:7470", "'localhost' is not an IPv4 address, "
+		    "'*' or a network interface" },
+		{ "tcp://no-such-nic0:7470", "'no-such-nic0' is not an IPv4 "
+		    "address, '*' or a network interface" },
+	};
+	static const struct addr_case	connect[] = {
+		{ "tcp://127.0.0.1:7470", NULL },
+		{ "tcp://hub.example.internal:7470", NULL },
+		{ "garbage", "expected tcp://HOST:PORT, not 'garbage'" },
+		{ "tcp://hub", "expected tcp://HOST:PORT, not 'hub'" },
+		{ "tcp://hub:0", "port '0' is not a number from 1 to 65535" },
+		{ "tcp://*:7470", "'*' is not an IPv4 address or host name" },
+		{ "tcp://[::1]:7470", "IPv6 addresses are not supported" },
+		{ "tcp://127.0.0.1;10.0.0.1:7470", "'127.0.0.1;10.0.0.1' is not "
+		    "an IPv4 address or host name" },
+	};
+	static const struct addr_case	ipc[] = {
+		{ "ipc:///var/lib/msosync-agent/ingest.sock", NULL },
+		{ "ipc://relative.sock", NULL },
+		{ "garbage", "expected ipc://PATH, not 'garbage'" },
+		{ "ipc://", "expected ipc://PATH, not 'ipc://'" },
+		{ "tcp://127.0.0.1:7460",
+		    "expected ipc://PATH, not 'tcp://127.0.0.1:7460'" },
+	};
+	char	err[64], ep[6 + 109];
+
+	(void)state;
+	check_cases(check_bind, bind, sizeof(bind) / sizeof(bind[0]));
+	check_cases(check_connect, connect, sizeof(connect) / sizeof(connect[0]));
+	check_cases(config_check_zmq_ipc, ipc, sizeof(ipc) / sizeof(ipc[0]));
+	assert_int_equal(config_check_zmq_tcp(NULL, true, err, sizeof(err)), -1);
+	assert_string_equal(err, "expected tcp://HOST:PORT, not ''");
+
+	/* a Unix socket path holds 107 bytes and its NUL */
+	memcpy(ep, "ipc://", 6);
+	memset(ep + 6, 'a', 107);
+	ep[6 + 107] = '\0';
+	assert_int_equal(config_check_zmq_ipc(ep, err, sizeof(err)), 0);
+	memcpy(ep + 6 + 107, "a", 2);
+	assert_int_equal(config_check_zmq_ipc(ep, err, sizeof(err)), -1);
+	assert_string_equal(err, "socket path longer than 107 bytes");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -642,6 +820,9 @@ main(void)
 		cmocka_unit_test(test_set_value),
 		T(test_read_ini),
 		cmocka_unit_test(test_error_helpers),
+		T(test_key_error),
+		cmocka_unit_test(test_check_http_listen),
+		cmocka_unit_test(test_check_zmq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
