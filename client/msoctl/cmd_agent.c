@@ -1,5 +1,7 @@
 /*
- * msoctl commands that talk to a clinic's agent: submit and status.
+ * msoctl commands that talk to a clinic's agent: submit and status. The
+ * agent's API takes no token; --token and --hub are accepted and ignored
+ * (ctlconf.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,11 +10,11 @@
 #include <jansson.h>
 
 #include "cmds.h"
+#include "ctlconf.h"
 #include "http_client.h"
 #include "opts.h"
 #include "xmalloc.h"
 
-#define DEFAULT_AGENT	"http://127.0.0.1:7460"
 #define CHUNK_LINES	5000
 
 struct tally {
@@ -62,7 +64,7 @@ post_chunk(const char *agent, const char *name, const struct buf *chunk,
 	} else {
 		const char *e = json_string_value(json_object_get(doc, "error"));
 		fprintf(stderr, "msoctl submit: agent answered %d: %s\n",
-		    r.status, e ? e : r.body.data);
+		    r.status, e ? e : r.body.data ? r.body.data : "");
 		rc = -1;
 	}
 	json_decref(doc);
@@ -74,30 +76,34 @@ int
 cmd_submit(int argc, char **argv)
 {
 	struct opts	 o;
+	struct ctlconf	 c = { 0 };
 	struct tally	 t = { 0 };
 	struct buf	 chunk = { 0 };
 	size_t		*lines, n = 0, lineno = 0, cap = 0;
 	long long	 per;
 	char		 err[256], *line = NULL;
-	const char	*agent, *name;
+	const char	*name;
 	FILE		*f;
 	ssize_t		 len;
-	int		 failed = 0, rc;
+	int		 bad, failed = 0, rc;
 
-	if (opts_parse(&o, argc, argv, "agent chunk", err, sizeof(err)) != 0 ||
-	    o.npos != 1 || opts_get_ll(&o, "chunk", CHUNK_LINES, 1, 100000,
-	    &per, err, sizeof(err)) != 0) {
+	bad = opts_parse(&o, argc, argv, CTLCONF_OPTS " chunk", err,
+	    sizeof(err)) != 0 || (o.npos == 1 && opts_get_ll(&o, "chunk",
+	    CHUNK_LINES, 1, 100000, &per, err, sizeof(err)) != 0);
+	if (bad || o.npos != 1) {
 		fprintf(stderr, "msoctl submit: %s\nusage: msoctl submit "
 		    "FILE|- [--agent URL] [--chunk LINES]\n",
-		    o.npos != 1 ? "expected one FILE" : err);
+		    bad ? err : "expected one FILE");
 		return EXIT_USAGE;
 	}
-	agent = opts_get(&o, "agent") ? opts_get(&o, "agent") : DEFAULT_AGENT;
+	if (ctlconf_load(&o, &c) != 0)
+		return EXIT_USAGE;
 	name = o.pos[0];
 	if (strcmp(name, "-") == 0)
 		f = stdin;
 	else if ((f = fopen(name, "r")) == NULL) {
 		perror(name);
+		ctlconf_free(&c);
 		return 1;
 	}
 	lines = xmalloc((size_t)per * sizeof(*lines));
@@ -113,7 +119,7 @@ cmd_submit(int argc, char **argv)
 			lines[n++] = lineno;
 		}
 		if (n > 0 && (n == (size_t)per || len <= 0)) {
-			rc = post_chunk(agent, name, &chunk, lines, n, &t);
+			rc = post_chunk(c.agent, name, &chunk, lines, n, &t);
 			if (rc < 0) {
 				failed = 1;
 				break;
@@ -128,6 +134,7 @@ cmd_submit(int argc, char **argv)
 	free(line);
 	free(lines);
 	buf_free(&chunk);
+	ctlconf_free(&c);
 	if (f != stdin)
 		fclose(f);
 	printf("accepted %llu, duplicate %llu, errors %llu\n", t.accepted,
@@ -165,16 +172,19 @@ int
 cmd_status(int argc, char **argv)
 {
 	struct opts		 o;
+	struct ctlconf		 c = { 0 };
 	struct http_response	 r;
 	json_t			*doc;
 	char			 err[256];
-	const char		*agent, *fmt;
+	const char		*fmt, *e;
+	int			 bad, rc;
 
-	if (opts_parse(&o, argc, argv, "agent format", err, sizeof(err)) != 0 ||
-	    o.npos != 0) {
+	bad = opts_parse(&o, argc, argv, CTLCONF_OPTS " format", err,
+	    sizeof(err)) != 0;
+	if (bad || o.npos != 0) {
 		fprintf(stderr, "msoctl status: %s\nusage: msoctl status "
 		    "[--agent URL] [--format table|json]\n",
-		    o.npos ? "unexpected argument" : err);
+		    bad ? err : "unexpected argument");
 		return EXIT_USAGE;
 	}
 	fmt = opts_get(&o, "format") ? opts_get(&o, "format") : "table";
@@ -182,16 +192,21 @@ cmd_status(int argc, char **argv)
 		fprintf(stderr, "msoctl status: --format table or json\n");
 		return EXIT_USAGE;
 	}
-	agent = opts_get(&o, "agent") ? opts_get(&o, "agent") : DEFAULT_AGENT;
-	if (http_request(agent, "GET", "/v1/status", NULL, NULL, 0, &r, err,
-	    sizeof(err)) != 0) {
+	if (ctlconf_load(&o, &c) != 0)
+		return EXIT_USAGE;
+	rc = http_request(c.agent, "GET", "/v1/status", NULL, NULL, 0, &r, err,
+	    sizeof(err));
+	ctlconf_free(&c);
+	if (rc != 0) {
 		fprintf(stderr, "msoctl status: %s\n", err);
 		return 1;
 	}
-	if (r.status != 200 ||
-	    (doc = json_loadb(r.body.data, r.body.len, 0, NULL)) == NULL) {
+	doc = json_loadb(r.body.data, r.body.len, 0, NULL);
+	if (r.status != 200 || doc == NULL) {
+		e = json_string_value(json_object_get(doc, "error"));
 		fprintf(stderr, "msoctl status: agent answered %d: %s\n",
-		    r.status, r.body.data ? r.body.data : "");
+		    r.status, e ? e : r.body.data ? r.body.data : "");
+		json_decref(doc);
 		buf_free(&r.body);
 		return 1;
 	}

@@ -1,7 +1,7 @@
 /*
  * msoctl commands for the hub's operator: token new, sites, verify and
  * site resume. All but token new talk to the hub's HTTP API with a bearer
- * token (--token or MSOSYNC_TOKEN).
+ * token (ctlconf.h: --token, MSOSYNC_TOKEN or the --config file).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cmds.h"
+#include "ctlconf.h"
 #include "hub_client.h"
 #include "keys.h"
 #include "opts.h"
@@ -20,14 +21,14 @@ cmd_token(int argc, char **argv)
 {
 	struct opts	 o;
 	char		 err[256], tok[64], hash[65];
-	const char	*file;
+	const char	*file = NULL;
+	int		 bad;
 
-	if (opts_parse(&o, argc, argv, "tokens-file", err, sizeof(err)) != 0 ||
-	    o.npos != 2 || strcmp(o.pos[0], "new") != 0 ||
+	bad = opts_parse(&o, argc, argv, "tokens-file", err, sizeof(err)) != 0;
+	if (bad || o.npos != 2 || strcmp(o.pos[0], "new") != 0 ||
 	    (file = opts_get(&o, "tokens-file")) == NULL) {
 		fprintf(stderr, "msoctl token: %s\nusage: msoctl token new NAME "
-		    "--tokens-file FILE\n", o.n || o.npos ? "bad arguments" :
-		    err);
+		    "--tokens-file FILE\n", bad ? err : "bad arguments");
 		return EXIT_USAGE;
 	}
 	if (!tokens_is_name(o.pos[1])) {
@@ -65,21 +66,28 @@ int
 cmd_sites(int argc, char **argv)
 {
 	struct opts	 o;
+	struct ctlconf	 c = { 0 };
 	json_t		*doc, *sites, *s;
 	char		 err[256];
 	const char	*fmt;
 	size_t		 i;
+	int		 bad, rc;
 
-	if (opts_parse(&o, argc, argv, "hub token format", err,
-	    sizeof(err)) != 0 || o.npos != 0) {
+	bad = opts_parse(&o, argc, argv, CTLCONF_OPTS " format", err,
+	    sizeof(err)) != 0;
+	if (bad || o.npos != 0) {
 		fprintf(stderr, "msoctl sites: %s\nusage: msoctl sites [--hub "
 		    "URL] [--token T] [--format table|csv|json]\n",
-		    o.npos ? "unexpected argument" : err);
+		    bad ? err : "unexpected argument");
 		return EXIT_USAGE;
 	}
 	if (hub_format("sites", &o, &fmt) != 0)
 		return EXIT_USAGE;
-	if (hub_call("sites", &o, "GET", "/v1/sites", NULL, &doc) < 0)
+	if (ctlconf_load(&o, &c) != 0)
+		return EXIT_USAGE;
+	rc = hub_call("sites", &c, "GET", "/v1/sites", NULL, false, &doc);
+	ctlconf_free(&c);
+	if (rc < 0)
 		return 1;
 	sites = json_object_get(doc, "sites");
 	if (strcmp(fmt, "json") == 0) {
@@ -131,19 +139,25 @@ int
 cmd_verify(int argc, char **argv)
 {
 	struct opts	 o;
+	struct ctlconf	 c = { 0 };
 	json_t		*doc, *p;
 	char		 err[256];
 	size_t		 i;
-	int		 status;
+	int		 bad, status;
 
-	if (opts_parse(&o, argc, argv, "hub token format", err,
-	    sizeof(err)) != 0 || o.npos != 0) {
+	bad = opts_parse(&o, argc, argv, CTLCONF_OPTS " format", err,
+	    sizeof(err)) != 0;
+	if (bad || o.npos != 0) {
 		fprintf(stderr, "msoctl verify: %s\nusage: msoctl verify [--hub "
-		    "URL] [--token T]\n", o.npos ? "unexpected argument" : err);
+		    "URL] [--token T]\n", bad ? err : "unexpected argument");
 		return EXIT_USAGE;
 	}
-	if ((status = hub_call("verify", &o, "GET", "/v1/verify", NULL,
-	    &doc)) < 0)
+	if (ctlconf_load(&o, &c) != 0)
+		return EXIT_USAGE;
+	/* 409 is verify's own answer: the differences, printed below. */
+	status = hub_call("verify", &c, "GET", "/v1/verify", NULL, true, &doc);
+	ctlconf_free(&c);
+	if (status < 0)
 		return 1;
 	if (opts_get(&o, "format") && strcmp(opts_get(&o, "format"),
 	    "json") == 0) {
@@ -176,18 +190,20 @@ int
 cmd_site(int argc, char **argv)
 {
 	struct opts	 o;
+	struct ctlconf	 c = { 0 };
 	json_t		*doc, *body;
 	char		 err[256], path[64], *text;
 	long long	 id;
 	char		*end;
-	int		 rc;
+	int		 bad, rc;
 
-	if (opts_parse(&o, argc, argv, "hub token reason", err,
-	    sizeof(err)) != 0 || o.npos != 2 || strcmp(o.pos[0], "resume") ||
+	bad = opts_parse(&o, argc, argv, CTLCONF_OPTS " reason", err,
+	    sizeof(err)) != 0;
+	if (bad || o.npos != 2 || strcmp(o.pos[0], "resume") ||
 	    opts_get(&o, "reason") == NULL || !*opts_get(&o, "reason")) {
 		fprintf(stderr, "msoctl site: %s\nusage: msoctl site resume ID "
 		    "--reason TEXT [--hub URL] [--token T]\n",
-		    o.n || o.npos ? "bad arguments" : err);
+		    bad ? err : "bad arguments");
 		return EXIT_USAGE;
 	}
 	id = strtoll(o.pos[1], &end, 10);
@@ -195,16 +211,18 @@ cmd_site(int argc, char **argv)
 		fprintf(stderr, "msoctl site: ID must be a site id >= 1\n");
 		return EXIT_USAGE;
 	}
+	if (ctlconf_load(&o, &c) != 0)
+		return EXIT_USAGE;
 	snprintf(path, sizeof(path), "/v1/sites/%lld/resume", id);
 	body = json_pack("{s:s}", "reason", opts_get(&o, "reason"));
 	text = json_dumps(body, 0);
-	rc = hub_call("site resume", &o, "POST", path, text, &doc);
+	/* The hub answers 409 when the chain is not broken: an error. */
+	rc = hub_call("site resume", &c, "POST", path, text, false, &doc);
 	free(text);
 	json_decref(body);
-	if (rc != 200) {
-		json_decref(doc);
+	ctlconf_free(&c);
+	if (rc != 200)
 		return 1;
-	}
 	printf("site %lld resumed: its chain is accepted from the next "
 	    "record on\n", id);
 	json_decref(doc);

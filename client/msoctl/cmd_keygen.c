@@ -13,12 +13,12 @@ cmd_keygen(int argc, char **argv)
 {
 	struct opts	o;
 	char		err[256];
-	int		rc;
+	int		bad, rc;
 
-	if (opts_parse(&o, argc, argv, "", err, sizeof(err)) != 0 ||
-	    o.npos != 1) {
+	bad = opts_parse(&o, argc, argv, "", err, sizeof(err)) != 0;
+	if (bad || o.npos != 1) {
 		fprintf(stderr, "msoctl keygen: %s\nusage: msoctl keygen PATH\n",
-		    o.npos != 1 ? "expected one PATH" : err);
+		    bad ? err : "expected one PATH");
 		return EXIT_USAGE;
 	}
 	if ((rc = keys_generate(o.pos[0], err, sizeof(err))) != 0) {

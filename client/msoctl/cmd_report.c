@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "cmds.h"
+#include "ctlconf.h"
 #include "hub_client.h"
 #include "opts.h"
 #include "pbjson.h"
@@ -36,12 +37,12 @@ static const char *const report_usage =
     "[--format table|csv|json]\n"
     "       msoctl report fees --period YYYY-MM [--site ID] "
     "[--format table|csv|json]\n"
-    "       (and --hub URL, --token T or MSOSYNC_TOKEN)\n";
+    "       (and --hub URL, --token T or MSOSYNC_TOKEN, --config FILE)\n";
 
 static const char *const contracts_usage =
     "usage: msoctl contracts [--expiring-within DAYS] "
     "[--format table|csv|json]\n"
-    "           [--hub URL] [--token T]\n";
+    "           [--hub URL] [--token T] [--config FILE]\n";
 
 /* How a figure reads to a person; the JSON and CSV keep raw values. */
 enum shape {
@@ -988,12 +989,13 @@ site_opt(const char *cmd, const struct opts *o, long long *site)
 static int
 report_fees(const struct opts *o, const char *fmt)
 {
+	struct ctlconf	 c = { 0 };
 	json_t		*doc;
 	char		 path[96], day[16];
 	const char	*period = opts_get(o, "period");
 	unsigned	 d;
 	long long	 site;
-	int		 n;
+	int		 n, rc;
 
 	if (opts_get(o, "from") || opts_get(o, "to") || opts_get(o, "by")) {
 		fprintf(stderr, "msoctl report fees: takes --period, not "
@@ -1016,10 +1018,12 @@ report_fees(const struct opts *o, const char *fmt)
 	n = snprintf(path, sizeof(path), "/v1/fees?period=%s", period);
 	if (site)
 		snprintf(path + n, sizeof(path) - (size_t)n, "&site=%lld", site);
-	if (hub_call("report fees", o, "GET", path, NULL, &doc) != 200) {
-		json_decref(doc);
+	if (ctlconf_load(o, &c) != 0)
+		return EXIT_USAGE;
+	rc = hub_call("report fees", &c, "GET", path, NULL, false, &doc);
+	ctlconf_free(&c);
+	if (rc != 200)
 		return 1;
-	}
 	print_rows(doc, "rows", "site_id", fmt, fees_table, NULL);
 	json_decref(doc);
 	return 0;
@@ -1039,15 +1043,16 @@ cmd_report(int argc, char **argv)
 	};
 	struct report_table	 rt = { NULL, NULL };
 	struct opts		 o;
+	struct ctlconf		 c = { 0 };
 	json_t			*doc;
 	char			 err[256], path[160];
 	const char		*fmt, *from, *to, *by;
 	unsigned		 dfrom, dto;
 	long long		 site;
-	int			 n;
+	int			 n, rc;
 
-	if (opts_parse(&o, argc, argv, "help! hub token format from to site "
-	    "by period", err, sizeof(err)) != 0) {
+	if (opts_parse(&o, argc, argv, "help! " CTLCONF_OPTS " format from to "
+	    "site by period", err, sizeof(err)) != 0) {
 		fprintf(stderr, "msoctl report: %s\n%s", err, report_usage);
 		return EXIT_USAGE;
 	}
@@ -1114,10 +1119,12 @@ cmd_report(int argc, char **argv)
 	    rt.kind, from, to, by);
 	if (site)
 		snprintf(path + n, sizeof(path) - (size_t)n, "&site=%lld", site);
-	if (hub_call("report", &o, "GET", path, NULL, &doc) != 200) {
-		json_decref(doc);
+	if (ctlconf_load(&o, &c) != 0)
+		return EXIT_USAGE;
+	rc = hub_call("report", &c, "GET", path, NULL, false, &doc);
+	ctlconf_free(&c);
+	if (rc != 200)
 		return 1;
-	}
 	print_rows(doc, "rows", key_of(by), fmt, report_table, &rt);
 	json_decref(doc);
 	return 0;
@@ -1183,12 +1190,14 @@ int
 cmd_contracts(int argc, char **argv)
 {
 	struct opts	 o;
+	struct ctlconf	 c = { 0 };
 	json_t		*doc;
 	char		 err[256], path[96];
 	const char	*fmt;
 	long long	 days;
+	int		 rc;
 
-	if (opts_parse(&o, argc, argv, "help! hub token format "
+	if (opts_parse(&o, argc, argv, "help! " CTLCONF_OPTS " format "
 	    "expiring-within", err, sizeof(err)) != 0) {
 		fprintf(stderr, "msoctl contracts: %s\n%s", err,
 		    contracts_usage);
@@ -1215,10 +1224,12 @@ cmd_contracts(int argc, char **argv)
 		    days);
 	else
 		snprintf(path, sizeof(path), "/v1/contracts");
-	if (hub_call("contracts", &o, "GET", path, NULL, &doc) != 200) {
-		json_decref(doc);
+	if (ctlconf_load(&o, &c) != 0)
+		return EXIT_USAGE;
+	rc = hub_call("contracts", &c, "GET", path, NULL, false, &doc);
+	ctlconf_free(&c);
+	if (rc != 200)
 		return 1;
-	}
 	print_rows(doc, "contracts", "site_id", fmt, contracts_table, NULL);
 	json_decref(doc);
 	return 0;

@@ -30,11 +30,12 @@ cmd_validate(int argc, char **argv)
 	long long	 sales = 0;
 	ssize_t		 n;
 	int64_t		 now = clock_now_ms();
+	int		 usage;
 
-	if (opts_parse(&o, argc, argv, "", err, sizeof(err)) != 0 ||
-	    o.npos != 1) {
+	usage = opts_parse(&o, argc, argv, "", err, sizeof(err)) != 0;
+	if (usage || o.npos != 1) {
 		fprintf(stderr, "msoctl validate: %s\nusage: msoctl validate "
-		    "FILE|-\n", o.npos != 1 ? "expected one FILE" : err);
+		    "FILE|-\n", usage ? err : "expected one FILE");
 		return EXIT_USAGE;
 	}
 	if (strcmp(o.pos[0], "-") == 0)

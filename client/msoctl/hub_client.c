@@ -3,40 +3,28 @@
  * hub's own reason when it refuses. Shared by cmd_hub.c and cmd_report.c.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "http_client.h"
 #include "hub_client.h"
 
-static const char *
-hub_url(const struct opts *o)
-{
-	return opts_get(o, "hub") ? opts_get(o, "hub") : HUB_DEFAULT_URL;
-}
-
-static const char *
-token(const struct opts *o)
-{
-	return opts_get(o, "token") ? opts_get(o, "token") :
-	    getenv("MSOSYNC_TOKEN");
-}
-
 int
-hub_call(const char *cmd, const struct opts *o, const char *method,
-    const char *path, const char *body, json_t **doc)
+hub_call(const char *cmd, const struct ctlconf *c, const char *method,
+    const char *path, const char *body, bool conflict_is_answer,
+    json_t **doc)
 {
 	struct http_response	r;
 	char			err[256];
 
 	*doc = NULL;
-	if (http_request(hub_url(o), method, path, token(o), body,
+	if (http_request(c->hub, method, path, c->token, body,
 	    body ? strlen(body) : 0, &r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "msoctl %s: %s\n", cmd, err);
 		return -1;
 	}
 	*doc = json_loadb(r.body.data, r.body.len, 0, NULL);
-	if (*doc == NULL || (r.status != 200 && r.status != 409)) {
+	if (*doc == NULL || (r.status != 200 &&
+	    !(r.status == 409 && conflict_is_answer))) {
 		const char *e = json_string_value(json_object_get(*doc,
 		    "error"));
 		fprintf(stderr, "msoctl %s: hub answered %d: %s\n", cmd,

@@ -1,28 +1,30 @@
 /*
- * What every msoctl command that talks to the hub shares: where the hub
- * is (--hub, default http://127.0.0.1:7471), the bearer token (--token or
- * MSOSYNC_TOKEN), one call that sends a request and parses the JSON
- * answer, and the --format choice.
+ * What every msoctl command that talks to the hub shares: one call that
+ * sends a request to the hub and parses the JSON answer (where the hub is
+ * and the token come from ctlconf.h), and the --format choice.
  */
 #ifndef MSOCTL_HUB_CLIENT_H
 #define MSOCTL_HUB_CLIENT_H
 
 #include <jansson.h>
 
+#include <stdbool.h>
+
+#include "ctlconf.h"
 #include "opts.h"
 
-#define HUB_DEFAULT_URL	"http://127.0.0.1:7471"
-
 /*
- * 'method' ("GET" or "POST") 'path' (with its query) on the hub named by
- * o's --hub, with o's token; 'body' (may be NULL) is sent as is. On 200
- * and 409 *doc is the parsed answer, the caller's (json_decref). Any other
- * status, an answer that is not JSON, or no answer at all is reported on
- * stderr as "msoctl CMD: ..." (with the hub's "error" when it gave one)
- * and *doc is NULL. Returns the HTTP status, or -1 after such a report.
+ * 'method' ("GET" or "POST") 'path' (with its query) on c's hub, with c's
+ * token; 'body' (may be NULL) is sent as is. On 200, and on 409 when
+ * 'conflict_is_answer' (verify's differences), *doc is the parsed answer,
+ * the caller's (json_decref). Any other status, an answer that is not
+ * JSON, or no answer at all is reported on stderr as "msoctl CMD: ..."
+ * (with the hub's "error" when it gave one) and *doc is NULL. Returns the
+ * HTTP status, or -1 after such a report: a caller has nothing to print.
  */
-int	hub_call(const char *cmd, const struct opts *o, const char *method,
-	    const char *path, const char *body, json_t **doc);
+int	hub_call(const char *cmd, const struct ctlconf *c, const char *method,
+	    const char *path, const char *body, bool conflict_is_answer,
+	    json_t **doc);
 
 /*
  * o's --format as *fmt: "table" (the default), "csv" or "json". Returns
