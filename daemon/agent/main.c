@@ -155,6 +155,12 @@ check_config(struct agent_config *c, const struct config_cli *cli,
 			    "unknown time zone '%s'", c->timezone);
 		free(zone);
 	}
+	/* ISO 4217's form: three capital letters (USD) */
+	if (c->currency == NULL || strlen(c->currency) != 3 ||
+	    strspn(c->currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)
+		config_key_error(&agent_spec, cli, errs, "currency",
+		    "expected a three-letter ISO 4217 code such as USD, not "
+		    "'%s'", c->currency != NULL ? c->currency : "");
 }
 
 /* Leave before the agent ran: free what the config took, return 'status'. */

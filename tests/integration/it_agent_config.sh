@@ -126,6 +126,13 @@ assert_eq "bad http_listen flag at start: stderr" \
     "--http-listen: expected HOST:PORT, not 'notanaddress'" \
     "$(cat "$T/addr-start.err")"
 [ ! -e "$T/addr.d" ] || fail "a refused configuration created the data dir"
+run_agent "$T/cur" -n --site-id 1 --data-dir "$T/addr.d" --currency dollars
+assert_eq "-n bad currency: exit" 2 "$RC"
+assert_eq "-n bad currency: stderr" \
+    "--currency: expected a three-letter ISO 4217 code such as USD, not 'dollars'" \
+    "$(cat "$T/cur.err")"
+run_agent "$T/cur-ok" -n --site-id 1 --data-dir "$T/addr.d" --currency EUR
+assert_eq "-n currency EUR: exit" 0 "$RC"
 # the flag is blamed for its value even where the file has the key too
 cat > "$T/addr.conf" <<EOF
 [agent]
