@@ -470,6 +470,9 @@ on_welcome(struct sender *s, const Msosync__Welcome *w)
 	s->in_n = 0;
 	s->stuck = 0;
 	s->failures = 0;
+	/* the welcome confirms the hub's mark as an ack does: a restarted
+	 * agent's status shows it at once, not after its first new event */
+	s->last_ack_at = clock_now_ms();
 
 	if (w->acked_seq > head) {
 		log_error("hub %s: the hub holds site %u up to seq %llu but "

@@ -48,6 +48,10 @@ NEW_EPOCH=$(agent_status 7 'd["epoch"]')
 echo "ok: new journal epoch $NEW_EPOCH (was $OLD_EPOCH)"
 cmp -s "$PEPPER" "$T/pepper7.backup" || fail "the agent replaced the restored pepper"
 echo "ok: the restored pepper is the one in use"
+linked() { [ "$(agent_status 7 'd["hub"]["connected"]')" = True ]; }
+wait_until 30 linked
+assert_eq "last_ack_at after the welcome, before any new event" True \
+    "$(agent_status 7 'd["hub"]["last_ack_at"] is not None')"
 
 assert_eq "new journal submit (its own ids are new to it)" \
     "accepted $((REPLAYED + NEW)), duplicate 0, errors 0" \
