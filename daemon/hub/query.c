@@ -12,17 +12,18 @@
  * computed per group at the end: staff with a shift (training currency),
  * contract price variance against each contract's latest version, and
  * rebates at the tier that the pooled spend of the sites sharing a tax_id
- * reached by the group's last day.
+ * reached by the range's last day.
  *
  * Decisions where DESIGN §6 is silent:
- * - rebate_accrued: per (site, contract) of a group, floor(spend naming
- *   the contract × rate / 10000), never more than earned; the rate is the
- *   highest tier whose min_spend_cents the pooled spend with the
- *   contract's vendor (all sites of the tax_id, business dates from the
- *   contract's start to min(its end, the group's last day)) reached, else
- *   the contract's rebate_bp. By day or month, a tier reached later is not
- *   applied back to earlier rows, so those rows need not add up to the
- *   range's rebate.
+ * - rebate_accrued: per (site, contract), floor(spend naming the contract
+ *   × rate / 10000), never more than earned; the rate is the highest tier
+ *   whose min_spend_cents the pooled spend with the contract's vendor (all
+ *   sites of the tax_id, business dates from the contract's start to
+ *   min(its end, the range's last day)) reached, else the contract's
+ *   rebate_bp. Every row of a range has the range's rate, and by day or
+ *   month a row accrues floor(spend up to and with it) less floor(spend
+ *   before it), so the rows add up to the range's rebate exactly (§6:
+ *   sums add up across by=day rows).
  * - mso_fee: the sum of the monthly fees of the calendar months lying
  *   wholly inside the group (null when there is none: a partial month is
  *   not billed), each site billed from the month of its first business
@@ -654,7 +655,8 @@ contract_row(struct q *q, struct group *g, const char *id, size_t idlen,
 	vc = q->k[c->k].vc;
 	c->vendor_id = keyed_dup(vc->vendor_id);
 	if (vc->n_rebate_tiers > 0) {
-		c->end = vc->end_date < g->last ? vc->end_date : g->last;
+		/* the range's last day, for every row (§6) */
+		c->end = vc->end_date < q->p.to ? vc->end_date : q->p.to;
 		if (c->end >= vc->start_date)
 			pool_request(&q->pools[q->k[c->k].pool], c->end);
 		else
@@ -945,6 +947,7 @@ walk_site(struct q *q, size_t si)
 		vc = q->k[i].vc;
 		q->k[i].pool = vc->n_rebate_tiers > 0 ?
 		    pool_new(q, q->site, vc) : NONE;
+		q->k[i].spend_before = 0;
 	}
 	if ((rc = store_txn_scan(q->t, "rollups", prefix, aggregate_key(prefix,
 	    AGG_KEY_TRAINING, q->site->id, 0), training_key, q)) != 0)
@@ -974,7 +977,7 @@ rebates(struct q *q)
 	struct group			*g;
 	struct crow			*c;
 	struct vrow			*v;
-	int64_t				 pooled, best;
+	int64_t				 pooled, best, before;
 
 	for (size_t gi = 0; gi < q->ng; gi++) {
 		g = &q->g[gi];
@@ -999,7 +1002,12 @@ rebates(struct q *q)
 					    min_spend_cents;
 					c->bp = vc->rebate_tiers[t]->rebate_bp;
 				}
-			c->rebate = bp_floor(c->spend, c->bp);
+			/* the groups are in date order: each takes what its
+			 * spend adds to the floor of the running total */
+			before = q->k[c->k].spend_before;
+			q->k[c->k].spend_before += c->spend;
+			c->rebate = bp_floor(before + c->spend, c->bp) -
+			    bp_floor(before, c->bp);
 			add(&g->rebate, c->rebate);
 			if (q->kind == QUERY_VENDORS) {
 				v = vendor_row(g, c->vendor_id,

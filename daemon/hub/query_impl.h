@@ -61,6 +61,7 @@ struct query_contract {
 	char			*key_id;	/* contract_id as keyed */
 	Msosync__VendorContract	*vc;		/* unpacked */
 	size_t			 pool;		/* query.c's use */
+	int64_t			 spend_before;	/* query.c's: earlier rows' */
 };
 
 /*

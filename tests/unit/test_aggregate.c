@@ -967,6 +967,43 @@ test_golden_by_day(void **state)
 }
 
 /*
+ * Rebates by day add up to the range's (DESIGN §6): C-100's orders of site
+ * 1 reach its 2 % tier on 11-21 and its 3 % tier on 11-22, and every row
+ * of 11-20..11-22 accrues at the range's 3 %. The pooled spend runs
+ * 166665, 266664, 499995; floor of 3 % of each is 4999, 7999, 14999, so
+ * the rows take 4999, 3000 and 7000. Rows at their own day's tier (1 %,
+ * 2 %, 3 %) would have summed to 10664.
+ */
+static void
+test_rebate_rows_add_up(void **state)
+{
+	struct fx	*fx = *state;
+	json_t		*doc;
+	const int64_t	 want[3] = { 4999, 3000, 7000 };
+
+	load_golden_sites(fx);
+	contract(fx, 1, "k1", NOV, MSOSYNC__VENDOR_CONTRACT__STATUS__SIGNED, 90,
+	    1, 40000);
+	po(fx, 1, "po1", NOV, "V-A", "C-100", "BOTOX-100", 5, 33333);
+	po(fx, 1, "po2", NOV21, "V-A", "C-100", "BOTOX-100", 3, 33333);
+	po(fx, 1, "po3", NOV22, "V-A", "C-100", "BOTOX-100", 7, 33333);
+	doc = report(fx, QUERY_KPIS, NOV, NOV22, 1, QUERY_BY_DAY);
+	assert_int_equal(json_array_size(json_object_get(doc, "rows")), 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(ival(row_at(doc, i), "rebate_accrued"),
+		    want[i]);
+	json_decref(doc);
+	doc = report(fx, QUERY_KPIS, NOV, NOV22, 1, QUERY_BY_FRANCHISE);
+	assert_int_equal(ival(row_at(doc, 0), "rebate_accrued"), 14999);
+	json_decref(doc);
+	/* a range ending 11-21 has reached only the 2 % tier */
+	doc = report(fx, QUERY_KPIS, NOV, NOV21, 1, QUERY_BY_DAY);
+	assert_int_equal(ival(row_at(doc, 0), "rebate_accrued"), 3333);
+	assert_int_equal(ival(row_at(doc, 1), "rebate_accrued"), 5333 - 3333);
+	json_decref(doc);
+}
+
+/*
  * By month, site 1, October and November: October holds T-0 (20000, one
  * ticket, c-a new) and is billed 1001 bp of 20000 = 2002; November as
  * above. A range from 10-15 bills November only (October is partial).
@@ -2114,6 +2151,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_golden_kpis, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_golden_by_day, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rebate_rows_add_up, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_golden_by_month, setup,
 		    teardown),
