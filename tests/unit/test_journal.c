@@ -626,6 +626,51 @@ test_voids(void **state)
 	assert_int_equal(flags, JOURNAL_F_VOIDED);
 }
 
+/*
+ * The ids of an append go into the index in key order, whatever their
+ * order in the append: every one is found at its own seq. An id twice in
+ * one append, or one the journal holds, is refused and nothing lands.
+ */
+static void
+test_ids_any_order(void **state)
+{
+	struct fx		*f = *state;
+	enum { N = 3000 };
+	struct journal_entry	*e = calloc(N, sizeof(*e));
+	char			(*ids)[ID_MAX] = calloc(N, ID_MAX);
+	uint8_t			 hash[CHAIN_HASH_LEN];
+
+	assert_non_null(e);
+	assert_non_null(ids);
+	assert_int_equal(journal_open(f->dir, SITE, 16 * MIB, &f->j), 0);
+	for (size_t i = 0; i < N; i++) {
+		entry(&e[i], ids[i], i + 1, "x", 1, 1);
+		/* descending, and lengths that interleave: "q2999", "q299" */
+		snprintf(ids[i], ID_MAX, "q%zu", (size_t)N - 1 - i);
+		e[i].id_len = strlen(ids[i]);
+	}
+	assert_int_equal(journal_append(f->j, e, N), 0);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(find_seq(f->j, ids[i], NULL), i + 1);
+
+	memcpy(hash, journal_head_hash(f->j), sizeof(hash));
+	entry(&e[0], ids[0], N + 1, "x", 1, 1);
+	entry(&e[1], ids[1], N + 2, "x", 1, 1);
+	snprintf(ids[0], ID_MAX, "twice");
+	snprintf(ids[1], ID_MAX, "twice");
+	e[0].id_len = e[1].id_len = 5;
+	assert_int_equal(journal_append(f->j, e, 2), MSOSYNC_EINVAL);
+	snprintf(ids[1], ID_MAX, "q17");	/* held at seq N - 17 */
+	e[1].id_len = 3;
+	assert_int_equal(journal_append(f->j, e, 2), MSOSYNC_EINVAL);
+	assert_int_equal(journal_head_seq(f->j), N);
+	assert_memory_equal(journal_head_hash(f->j), hash, CHAIN_HASH_LEN);
+	assert_int_equal(find_seq(f->j, "twice", NULL), 0);
+	assert_int_equal(find_seq(f->j, "q17", NULL), N - 17);
+	free(e);
+	free(ids);
+}
+
 static void
 test_bad_entries(void **state)
 {
@@ -1230,6 +1275,7 @@ main(void)
 		T(test_chain),
 		T(test_scan),
 		T(test_scan_nested),
+		T(test_ids_any_order),
 		T(test_voids),
 		T(test_bad_entries),
 		T(test_seq_invariant_aborts),
