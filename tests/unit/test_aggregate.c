@@ -49,6 +49,7 @@
 #include "query.h"
 #include "sites.h"
 #include "store.h"
+#include "report_head.h"
 #include "testutil.h"
 
 #define MIB		((size_t)1 << 20)
@@ -873,12 +874,7 @@ test_golden_kpis(void **state)
 	/* One site. */
 	doc = report(fx, QUERY_KPIS, 20261101, 20261130, 1,
 	    QUERY_BY_FRANCHISE);
-	assert_string_equal(json_string_value(json_object_get(doc, "from")),
-	    "2026-11-01");
-	assert_string_equal(json_string_value(json_object_get(doc, "to")),
-	    "2026-11-30");
-	assert_string_equal(json_string_value(json_object_get(doc, "by")),
-	    "franchise");
+	assert_report_head(doc, "2026-11-01", "2026-11-30", "franchise");
 	assert_int_equal(json_array_size(json_object_get(doc, "rows")), 1);
 	row = row_at(doc, 0);
 	/* a franchise row has no group key: exactly the KPIs */
@@ -1254,12 +1250,7 @@ fee_row(struct fx *fx, json_t **doc, uint32_t site)
 	assert_string_equal(json_string_value(json_object_get(*doc,
 	    "period")), "2026-11");
 	/* the common report shape too (DESIGN §6) */
-	assert_string_equal(json_string_value(json_object_get(*doc, "from")),
-	    "2026-11-01");
-	assert_string_equal(json_string_value(json_object_get(*doc, "to")),
-	    "2026-11-30");
-	assert_string_equal(json_string_value(json_object_get(*doc, "by")),
-	    "site");
+	assert_report_head(*doc, "2026-11-01", "2026-11-30", "site");
 	assert_int_equal(json_array_size(json_object_get(*doc, "rows")),
 	    site != 0 ? 1 : 3);
 	return row_at(*doc, 0);

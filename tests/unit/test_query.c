@@ -36,6 +36,7 @@
 #include "query.h"
 #include "sites.h"
 #include "store.h"
+#include "report_head.h"
 #include "testutil.h"
 
 #define MIB		((size_t)1 << 20)
@@ -861,12 +862,7 @@ test_fees_shape(void **state)
 		i = 0;
 		json_object_foreach(doc, k, v)
 			assert_string_equal(k, keys[i++]);
-		assert_string_equal(json_string_value(json_object_get(doc,
-		    "from")), months[m].from);
-		assert_string_equal(json_string_value(json_object_get(doc,
-		    "to")), months[m].to);
-		assert_string_equal(json_string_value(json_object_get(doc,
-		    "by")), "site");
+		assert_report_head(doc, months[m].from, months[m].to, "site");
 		assert_string_equal(json_string_value(json_object_get(doc,
 		    "period")), months[m].period);
 		assert_int_equal(nrows(doc), 2);
@@ -884,12 +880,7 @@ test_fees_shape(void **state)
 	/* one site: the same shape */
 	assert_int_equal(query_fees(fx->s, fx->sites, 202610, 2, &doc, err,
 	    sizeof(err)), 0);
-	assert_string_equal(json_string_value(json_object_get(doc, "from")),
-	    "2026-10-01");
-	assert_string_equal(json_string_value(json_object_get(doc, "to")),
-	    "2026-10-31");
-	assert_string_equal(json_string_value(json_object_get(doc, "by")),
-	    "site");
+	assert_report_head(doc, "2026-10-01", "2026-10-31", "site");
 	assert_int_equal(nrows(doc), 1);
 	assert_int_equal(ival(row_at(doc, 0), "site_id"), 2);
 	assert_true(ival(row_at(doc, 0), "fee_cents") > 0);
