@@ -33,6 +33,7 @@ struct fx {
 	char			 got[MAXGOT][32];
 	size_t			 nparts[MAXGOT];
 	size_t			 ngot;
+	size_t			 want;		/* run_until_got's */
 	int			 writable;
 	int			 free_on_msg;
 	int			 pause_on_msg;	/* after the first message */
@@ -127,21 +128,27 @@ run_until(struct fx *f, int ms, int (*done)(const struct fx *))
 }
 
 static int
-got_one(const struct fx *f)
+got_wanted(const struct fx *f)
 {
-	return f->ngot >= 1;
+	return f->ngot >= f->want;
 }
 
-static int
-got_two(const struct fx *f)
+/* Run the loop for up to 'ms' or until 'n' messages have come. */
+static void
+run_until_got(struct fx *f, int ms, size_t n)
 {
-	return f->ngot >= 2;
+	f->want = n;
+	run_until(f, ms, got_wanted);
 }
 
-static int
-got_five(const struct fx *f)
+/* Run the loop for 'ms', whatever it delivers: for what must not come. */
+static void
+run_for(struct fx *f, int ms)
 {
-	return f->ngot >= 5;
+	for (int i = 0; i < ms; i++) {
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
 }
 
 static int
@@ -156,7 +163,7 @@ test_messages(void **state)
 	struct fx	*f = *state;
 
 	assert_int_equal(zmq_send(f->b, "one", 3, 0), 3);
-	run_until(f, 1000, got_one);
+	run_until_got(f, 1000, 1);
 	assert_int_equal(f->ngot, 1);
 	assert_string_equal(f->got[0], "one");
 	assert_int_equal(f->nparts[0], 1);
@@ -164,7 +171,7 @@ test_messages(void **state)
 	assert_int_equal(zmq_send(f->b, "id", 2, ZMQ_SNDMORE), 2);
 	assert_int_equal(zmq_send(f->b, "", 0, ZMQ_SNDMORE), 0);
 	assert_int_equal(zmq_send(f->b, "body", 4, 0), 4);
-	run_until(f, 1000, got_two);
+	run_until_got(f, 1000, 2);
 	assert_int_equal(f->ngot, 2);
 	assert_string_equal(f->got[1], "body");
 	assert_int_equal(f->nparts[1], 3);
@@ -185,7 +192,7 @@ test_backlog_one_round(void **state)
 	usleep(20000);
 	event_base_loop(f->base, EVLOOP_NONBLOCK);
 	if (f->ngot < 5)
-		run_until(f, 1000, got_five);
+		run_until_got(f, 1000, 5);
 	assert_int_equal(f->ngot, 5);
 	for (int i = 0; i < 5; i++) {
 		snprintf(m, sizeof(m), "m%d", i);
@@ -201,12 +208,6 @@ on_urgent(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	f->urgent_saw = f->ngot;
-}
-
-static int
-got_twenty(const struct fx *f)
-{
-	return f->ngot >= 20;
 }
 
 /*
@@ -227,7 +228,7 @@ test_burst_yields(void **state)
 		assert_int_equal(zmq_send(f->b, m, 3, 0), 3);
 	}
 	usleep(20000);
-	run_until(f, 1000, got_twenty);
+	run_until_got(f, 1000, 20);
 	assert_int_equal(f->ngot, 20);
 	assert_int_equal(f->urgent_saw, 8);
 	for (int i = 0; i < 20; i++) {
@@ -255,10 +256,7 @@ test_kick_recovers_eaten_edge(void **state)
 	usleep(20000);
 	assert_int_equal(zmq_getsockopt(f->a, ZMQ_EVENTS, &events, &len), 0);
 	assert_true(events & ZMQ_POLLIN);
-	for (int i = 0; i < 20; i++) {
-		event_base_loop(f->base, EVLOOP_NONBLOCK);
-		usleep(1000);
-	}
+	run_for(f, 20);
 	assert_int_equal(f->ngot, 0);		/* the edge is gone */
 	evzmq_kick(f->ez);
 	event_base_loop(f->base, EVLOOP_NONBLOCK);
@@ -288,10 +286,7 @@ test_wait_for_pollout(void **state)
 	assert_int_equal(rc, -EAGAIN);
 	assert_true(sent >= 2);
 	evzmq_want_write(f->ez);
-	for (int i = 0; i < 20; i++) {
-		event_base_loop(f->base, EVLOOP_NONBLOCK);
-		usleep(1000);
-	}
+	run_for(f, 20);
 	assert_int_equal(f->writable, 0);	/* still full */
 	for (int i = 0; i < sent; i++)
 		assert_int_equal(zmq_recv(f->b, buf, sizeof(buf), 0), 4);
@@ -299,10 +294,7 @@ test_wait_for_pollout(void **state)
 	assert_int_equal(f->writable, 1);
 	assert_int_equal(evzmq_send(f->ez, "more", 4, 0), 0);
 	/* one-shot: no further calls unless asked */
-	for (int i = 0; i < 20; i++) {
-		event_base_loop(f->base, EVLOOP_NONBLOCK);
-		usleep(1000);
-	}
+	run_for(f, 20);
 	assert_int_equal(f->writable, 1);
 }
 
@@ -315,17 +307,11 @@ test_too_many_parts(void **state)
 		assert_int_equal(zmq_send(f->b, "p", 1, ZMQ_SNDMORE), 1);
 	assert_int_equal(zmq_send(f->b, "last", 4, 0), 4);
 	assert_int_equal(zmq_send(f->b, "fine", 4, 0), 4);
-	run_until(f, 1000, got_one);
+	run_until_got(f, 1000, 1);
 	assert_int_equal(f->ngot, 1);
 	assert_string_equal(f->got[0], "fine");
 	assert_int_equal(evzmq_stats(f->ez)->dropped, 1);
 	assert_int_equal(evzmq_stats(f->ez)->received, 1);
-}
-
-static int
-got_four(const struct fx *f)
-{
-	return f->ngot >= 4;
 }
 
 /*
@@ -345,10 +331,7 @@ test_pause_resume(void **state)
 		assert_int_equal(zmq_send(f->b, m, 2, 0), 2);
 	}
 	usleep(20000);
-	for (int i = 0; i < 20; i++) {
-		event_base_loop(f->base, EVLOOP_NONBLOCK);
-		usleep(1000);
-	}
+	run_for(f, 20);
 	assert_int_equal(f->ngot, 1);
 	assert_string_equal(f->got[0], "m0");
 	/* a write goes on while paused */
@@ -356,13 +339,10 @@ test_pause_resume(void **state)
 	assert_int_equal(zmq_recv(f->b, m, sizeof(m), 0), 3);
 	assert_int_equal(zmq_send(f->b, "m3", 2, 0), 2);
 	usleep(20000);
-	for (int i = 0; i < 20; i++) {
-		event_base_loop(f->base, EVLOOP_NONBLOCK);
-		usleep(1000);
-	}
+	run_for(f, 20);
 	assert_int_equal(f->ngot, 1);
 	evzmq_pause(f->ez, 0);
-	run_until(f, 1000, got_four);
+	run_until_got(f, 1000, 4);
 	assert_int_equal(f->ngot, 4);
 	for (int i = 0; i < 4; i++) {
 		snprintf(m, sizeof(m), "m%d", i);
@@ -380,7 +360,7 @@ test_free_in_callback(void **state)
 	assert_int_equal(zmq_send(f->b, "a", 1, 0), 1);
 	assert_int_equal(zmq_send(f->b, "b", 1, 0), 1);
 	usleep(20000);
-	run_until(f, 200, got_two);
+	run_until_got(f, 200, 2);
 	/* freed after the first: the second stays in the socket */
 	assert_int_equal(f->ngot, 1);
 	assert_null(f->ez);
